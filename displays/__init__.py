@@ -1,0 +1,1 @@
+"""displays: see README.md (built in a later issue)."""

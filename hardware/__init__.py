@@ -1,0 +1,1 @@
+"""hardware: see README.md (built in a later issue)."""

@@ -1,0 +1,1 @@
+"""kiosk: see README.md (built in a later issue)."""

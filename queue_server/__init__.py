@@ -1,0 +1,1 @@
+"""The queue server: the hall core, its store and its HTTP/WebSocket API."""

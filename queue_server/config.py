@@ -1,0 +1,275 @@
+"""Reading the hall config (one TOML file) into the core's ``HallConfig``.
+
+One schema (pydantic) checks types and shapes; cross-checks (every window's services exist,
+no duplicate codes) follow. Every problem is collected and reported as
+``hall.toml: windows[3].services[1]: unknown service "gas-pay"``; the server refuses to start
+on any of them.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import time
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .core.model import (
+    WEEKDAY_NAMES,
+    Department,
+    HallConfig,
+    OpeningHours,
+    Rules,
+    Service,
+    TimeRange,
+    Window,
+)
+
+SAMPLE_HALL = "sample/hall.toml"
+
+
+class ConfigError(Exception):
+    """The hall config cannot be used; ``problems`` lists every reason, one line each."""
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__("\n".join(f"{path}: {p}" for p in problems))
+
+
+_CODE = r"^[a-z0-9][a-z0-9_-]*$"
+_RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+Code = Annotated[str, Field(pattern=_CODE, max_length=40)]
+HoursTable = dict[str, list[str]]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _HallSection(_Strict):
+    name: str = Field(min_length=1)
+    timezone: str = "Asia/Shanghai"
+    day_start: str = Field("04:00", pattern=r"^\d{1,2}:\d{2}$")
+    complaint_phone: str = ""
+    session_hours: float = Field(12, gt=0, le=24)
+    hours: HoursTable = Field(default_factory=lambda: {"mon-fri": ["08:30-12:00", "14:00-17:30"]})
+    notices: list[str] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f'unknown time zone "{value}" (expected e.g. "Asia/Shanghai")') from None
+        return value
+
+
+class _RulesSection(_Strict):
+    max_recalls: int = Field(3, ge=0, le=10)
+    no_show_requeues: int = Field(0, ge=0, le=5)
+    priority_streak: int = Field(3, ge=1, le=100)
+    starvation_minutes: float = Field(60, gt=0)
+    service_time_weight: float = Field(0.2, gt=0, le=1)
+
+
+class _DepartmentSection(_Strict):
+    code: Code
+    name: str = Field(min_length=1)
+    short_name: str = ""
+
+
+class _ServiceSection(_Strict):
+    code: Code
+    name: str = Field(min_length=1)
+    department: str
+    prefix: str = Field(pattern=r"^[A-Z]{1,2}$")
+    daily_cap: int | None = Field(None, ge=1)
+    avg_minutes: float = Field(10, gt=0, le=480)
+    hours: HoursTable | None = None
+
+
+class _WindowSection(_Strict):
+    number: int = Field(ge=1, le=999)
+    name: str = Field(min_length=1)
+    services: list[str] = Field(min_length=1)
+
+
+class _HallFile(_Strict):
+    hall: _HallSection
+    rules: _RulesSection = Field(default_factory=_RulesSection)
+    departments: list[_DepartmentSection] = Field(min_length=1)
+    services: list[_ServiceSection] = Field(min_length=1)
+    windows: list[_WindowSection] = Field(min_length=1)
+
+
+def _key(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _parse_clock(hh: str, mm: str, allow_24: bool) -> time:
+    h, m = int(hh), int(mm)
+    if allow_24 and (h, m) == (24, 0):
+        return time.max
+    return time(h, m)  # raises ValueError on 25:00 or 12:61
+
+
+def _parse_days(spec: str) -> list[int]:
+    spec = spec.strip().lower()
+    if spec == "daily":
+        return list(range(7))
+    days: list[int] = []
+    for part in spec.split(","):
+        if "-" in part:
+            first, last = (WEEKDAY_NAMES.index(p.strip()) for p in part.split("-", 1))
+            if last < first:
+                raise ValueError
+            days.extend(range(first, last + 1))
+        else:
+            days.append(WEEKDAY_NAMES.index(part.strip()))
+    return days
+
+
+def _parse_hours(table: HoursTable, key: str, problems: list[str]) -> OpeningHours:
+    by_weekday: dict[int, tuple[TimeRange, ...]] = {}
+    for day_spec, ranges in table.items():
+        try:
+            days = _parse_days(day_spec)
+        except ValueError:
+            problems.append(
+                f'{key}: "{day_spec}" is not a day or range of days '
+                '(expected e.g. "mon-fri", "sat", "mon,wed", "daily")'
+            )
+            continue
+        parsed = []
+        for i, text in enumerate(ranges):
+            m = _RANGE.match(text.strip())
+            try:
+                if not m:
+                    raise ValueError
+                r = TimeRange(_parse_clock(m[1], m[2], False), _parse_clock(m[3], m[4], True))
+                if r.end <= r.start:
+                    raise ValueError
+            except ValueError:
+                problems.append(f'{key}.{day_spec}[{i}]: "{text}" is not a time range like "08:30-12:00"')
+                continue
+            parsed.append(r)
+        for d in days:
+            by_weekday[d] = tuple(parsed)
+    return OpeningHours(by_weekday)
+
+
+def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConfig:
+    """Check a parsed TOML document and build the ``HallConfig``; raises ``ConfigError``."""
+    try:
+        raw = _HallFile.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (check its spelling)"
+            elif err["type"] == "missing":
+                msg = "missing (required)"
+            problems.append(f"{_key(err['loc'])}: {msg}")
+        raise ConfigError(path, problems) from None
+
+    problems: list[str] = []
+
+    def unique(items: list[Any], attr: str, section: str) -> None:
+        seen: set[Any] = set()
+        for i, item in enumerate(items):
+            value = getattr(item, attr)
+            if value in seen:
+                problems.append(f'{section}[{i}].{attr}: duplicate {attr} "{value}"')
+            seen.add(value)
+
+    unique(raw.departments, "code", "departments")
+    unique(raw.services, "code", "services")
+    unique(raw.windows, "number", "windows")
+
+    hall_hours = _parse_hours(raw.hall.hours, "hall.hours", problems)
+    departments = {
+        d.code: Department(d.code, d.name, d.short_name or d.name) for d in raw.departments
+    }
+    services: dict[str, Service] = {}
+    for i, s in enumerate(raw.services):
+        if s.department not in departments:
+            problems.append(f'services[{i}].department: unknown department "{s.department}"')
+        hours = _parse_hours(s.hours, f"services[{i}].hours", problems) if s.hours else hall_hours
+        services[s.code] = Service(
+            code=s.code,
+            name=s.name,
+            prefix=s.prefix,
+            department=s.department,
+            hours=hours,
+            daily_cap=s.daily_cap,
+            avg_service_s=s.avg_minutes * 60,
+        )
+    windows: dict[int, Window] = {}
+    served: set[str] = set()
+    for i, w in enumerate(raw.windows):
+        for j, code in enumerate(w.services):
+            if code not in services:
+                problems.append(f'windows[{i}].services[{j}]: unknown service "{code}"')
+        if len(set(w.services)) != len(w.services):
+            problems.append(f"windows[{i}].services: a service is listed twice")
+        served.update(w.services)
+        windows[w.number] = Window(w.number, w.name, tuple(w.services))
+    for i, s in enumerate(raw.services):
+        if s.code not in served:
+            problems.append(f'services[{i}]: no window serves "{s.code}" (add it to a window\'s services)')
+    if problems:
+        raise ConfigError(path, problems)
+
+    day_start_h, day_start_m = (int(x) for x in raw.hall.day_start.split(":"))
+    r = raw.rules
+    return HallConfig(
+        name=raw.hall.name,
+        timezone=ZoneInfo(raw.hall.timezone),
+        day_start=time(day_start_h % 24, day_start_m % 60),
+        departments=departments,
+        services=services,
+        windows=windows,
+        rules=Rules(
+            max_recalls=r.max_recalls,
+            no_show_requeues=r.no_show_requeues,
+            priority_streak=r.priority_streak,
+            starvation_s=r.starvation_minutes * 60,
+            service_time_weight=r.service_time_weight,
+        ),
+        notices=tuple(raw.hall.notices),
+        complaint_phone=raw.hall.complaint_phone,
+        session_hours=raw.hall.session_hours,
+    )
+
+
+def load_hall_config(path: str | Path | None = None) -> HallConfig:
+    """Read and check a hall config file; ``None`` loads the sample hall that ships with us."""
+    if path is None:
+        text = resources.files("queue_server").joinpath(SAMPLE_HALL).read_text(encoding="utf-8")
+        shown = "sample hall.toml"
+    else:
+        shown = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(shown, [f"cannot read the file: {exc.strerror}"]) from None
+        except UnicodeDecodeError:
+            raise ConfigError(shown, ["not UTF-8 text (save the file as UTF-8)"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(shown, [f"not valid TOML: {exc}"]) from None
+    return parse_hall_config(data, shown)

@@ -1,0 +1,1 @@
+"""The pure hall core: no I/O, no clock; time is passed in."""

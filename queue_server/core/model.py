@@ -1,0 +1,294 @@
+"""The hall's vocabulary: configuration, tickets, windows and events.
+
+Plain dataclasses and enums; nothing here reads a file, a clock or a socket.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, tzinfo
+from typing import Any
+
+
+class Status(enum.StrEnum):
+    """Where a ticket is in its life."""
+
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    DONE = "done"
+    NO_SHOW = "no_show"  # 过号
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"  # left unserved at the end of the business day
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATUSES
+
+
+TERMINAL_STATUSES = frozenset({Status.DONE, Status.NO_SHOW, Status.CANCELLED, Status.EXPIRED})
+
+
+class Priority(enum.StrEnum):
+    """Priority classes, highest first in ``PRIORITY_RANK``."""
+
+    NORMAL = "normal"
+    APPOINTMENT = "appointment"  # 预约
+    ELDERLY = "elderly"  # 特别通道: elderly and disabled visitors
+    GREEN_CHANNEL = "green_channel"  # 重点项目绿色通道
+
+    @property
+    def rank(self) -> int:
+        return PRIORITY_RANK[self]
+
+
+PRIORITY_RANK = {
+    Priority.NORMAL: 0,
+    Priority.APPOINTMENT: 1,
+    Priority.ELDERLY: 2,
+    Priority.GREEN_CHANNEL: 3,
+}
+
+PRIORITY_LABELS = {
+    Priority.NORMAL: "普通",
+    Priority.APPOINTMENT: "预约",
+    Priority.ELDERLY: "特别通道",
+    Priority.GREEN_CHANNEL: "绿色通道",
+}
+
+
+class WindowStatus(enum.StrEnum):
+    CLOSED = "closed"  # nobody signed in
+    OPEN = "open"
+    PAUSED = "paused"  # 暂停服务
+
+
+# ---------------------------------------------------------------- configuration
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    start: time
+    end: time  # exclusive; time(23, 59, 59, 999999) stands for 24:00
+
+    def contains(self, t: time) -> bool:
+        return self.start <= t < self.end or (self.end == time.max and t == time.max)
+
+    def __str__(self) -> str:
+        end = "24:00" if self.end == time.max else self.end.strftime("%H:%M")
+        return f"{self.start.strftime('%H:%M')}-{end}"
+
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_LABELS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """Opening hours per weekday (0 = Monday); a missing day is closed."""
+
+    by_weekday: dict[int, tuple[TimeRange, ...]]
+
+    def is_open(self, local: datetime) -> bool:
+        ranges = self.by_weekday.get(local.weekday(), ())
+        t = local.time()
+        return any(r.contains(t) for r in ranges)
+
+    def describe(self) -> str:
+        """Chinese summary such as ``周一至周五 08:30-12:00, 14:00-17:30``."""
+        groups: list[tuple[list[int], tuple[TimeRange, ...]]] = []
+        for day in range(7):
+            ranges = self.by_weekday.get(day)
+            if not ranges:
+                continue
+            if groups and groups[-1][1] == ranges and groups[-1][0][-1] == day - 1:
+                groups[-1][0].append(day)
+            else:
+                groups.append(([day], ranges))
+        parts = []
+        for days, ranges in groups:
+            label = WEEKDAY_LABELS[days[0]]
+            if len(days) > 1:
+                label += "至" + WEEKDAY_LABELS[days[-1]]
+            parts.append(label + " " + "、".join(str(r) for r in ranges))
+        return "；".join(parts) if parts else "暂不开放"
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: str
+    short_name: str
+
+
+@dataclass(frozen=True)
+class Service:
+    code: str
+    name: str
+    prefix: str
+    department: str
+    hours: OpeningHours
+    daily_cap: int | None = None
+    avg_service_s: float = 600.0  # starting value of the service-time average
+
+
+@dataclass(frozen=True)
+class Window:
+    number: int
+    name: str
+    services: tuple[str, ...]  # in order of preference
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The hall's queueing rules (``[rules]`` in the config)."""
+
+    max_recalls: int = 3  # 重呼 at most this many times after the first call
+    no_show_requeues: int = 0  # times a 过号 ticket goes back to waiting before it is final
+    priority_streak: int = 3  # priority calls in a row before a waiting normal ticket gets its turn
+    starvation_s: float = 3600.0  # a ticket waiting this long goes ahead of every class
+    service_time_weight: float = 0.2  # weight of the newest service time in the running average
+
+
+@dataclass(frozen=True)
+class HallConfig:
+    name: str
+    timezone: tzinfo
+    day_start: time
+    departments: dict[str, Department]
+    services: dict[str, Service]  # in config order
+    windows: dict[int, Window]  # in config order
+    rules: Rules = field(default_factory=Rules)
+    notices: tuple[str, ...] = ()
+    complaint_phone: str = ""
+    session_hours: float = 12.0
+
+
+# ---------------------------------------------------------------- state
+
+
+@dataclass
+class Ticket:
+    """A numbered ticket (号票). Mutable: the hall state updates it in place."""
+
+    id: int
+    business_day: date
+    number: str
+    prefix: str
+    seq: int
+    service: str
+    priority: Priority
+    status: Status
+    issued_at: datetime
+    queued_since: datetime  # ordering key in the queue; kept on transfer
+    issued_by: str
+    request_id: str | None = None
+    waiting_ahead: int = 0  # at issue
+    estimated_wait_s: int = 0  # at issue
+    called_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    window: int | None = None
+    call_count: int = 0
+    no_show_count: int = 0
+    transfer_count: int = 0
+    original_service: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "id": self.id,
+            "business_day": self.business_day.isoformat(),
+            "number": self.number,
+            "prefix": self.prefix,
+            "seq": self.seq,
+            "service": self.service,
+            "priority": self.priority.value,
+            "status": self.status.value,
+            "issued_at": iso(self.issued_at),
+            "queued_since": iso(self.queued_since),
+            "issued_by": self.issued_by,
+            "request_id": self.request_id,
+            "waiting_ahead": self.waiting_ahead,
+            "estimated_wait_s": self.estimated_wait_s,
+            "called_at": iso(self.called_at),
+            "started_at": iso(self.started_at),
+            "finished_at": iso(self.finished_at),
+            "window": self.window,
+            "call_count": self.call_count,
+            "no_show_count": self.no_show_count,
+            "transfer_count": self.transfer_count,
+            "original_service": self.original_service,
+        }
+
+    @classmethod
+    def from_dict(cls, row: dict[str, Any]) -> Ticket:
+        def dt(value: str | None) -> datetime | None:
+            return datetime.fromisoformat(value) if value else None
+
+        return cls(
+            id=row["id"],
+            business_day=date.fromisoformat(row["business_day"]),
+            number=row["number"],
+            prefix=row["prefix"],
+            seq=row["seq"],
+            service=row["service"],
+            priority=Priority(row["priority"]),
+            status=Status(row["status"]),
+            issued_at=datetime.fromisoformat(row["issued_at"]),
+            queued_since=datetime.fromisoformat(row["queued_since"]),
+            issued_by=row["issued_by"],
+            request_id=row["request_id"],
+            waiting_ahead=row["waiting_ahead"],
+            estimated_wait_s=row["estimated_wait_s"],
+            called_at=dt(row["called_at"]),
+            started_at=dt(row["started_at"]),
+            finished_at=dt(row["finished_at"]),
+            window=row["window"],
+            call_count=row["call_count"],
+            no_show_count=row["no_show_count"],
+            transfer_count=row["transfer_count"],
+            original_service=row["original_service"],
+        )
+
+
+@dataclass
+class WindowState:
+    number: int
+    status: WindowStatus = WindowStatus.CLOSED
+    ticket_id: int | None = None  # the ticket called to or served at this window
+    clerk: str | None = None
+    since: datetime | None = None  # when the status last changed
+    priority_streak: int = 0  # priority tickets called in a row (anti-starvation)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "status": self.status.value,
+            "ticket_id": self.ticket_id,
+            "clerk": self.clerk,
+            "since": self.since.isoformat() if self.since else None,
+            "priority_streak": self.priority_streak,
+        }
+
+
+@dataclass(frozen=True)
+class Event:
+    """One committed change, as stored in the append-only event log and pushed to screens.
+
+    ``seq`` orders every event of the hall; ``ticket`` is the ticket as it stands after
+    the change, so folding a day's events reproduces its tickets (replay).
+    """
+
+    seq: int
+    at: datetime
+    kind: str
+    actor: str
+    ticket: dict[str, Any] | None = None  # Ticket.as_dict() after the change
+    from_status: str | None = None
+    to_status: str | None = None
+    window: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,58 @@
+"""Waiting lines: one sorted line per service and priority class."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from datetime import datetime
+
+from .model import PRIORITY_RANK, Priority, Ticket
+
+_CLASSES_HIGH_FIRST = sorted(Priority, key=lambda p: -PRIORITY_RANK[p])
+
+
+class ServiceQueue:
+    """The waiting tickets of one service, each class ordered by (queued_since, id).
+
+    A transferred ticket keeps its ``queued_since``, so inserting in order puts it ahead of
+    everyone who arrived after it, as the hall's rule wants.
+    """
+
+    def __init__(self) -> None:
+        self._keys: dict[Priority, list[tuple[datetime, int]]] = {p: [] for p in Priority}
+        self._tickets: dict[int, Ticket] = {}
+
+    def __len__(self) -> int:
+        return len(self._tickets)
+
+    def __contains__(self, ticket: Ticket) -> bool:
+        return ticket.id in self._tickets
+
+    def add(self, ticket: Ticket) -> None:
+        bisect.insort(self._keys[ticket.priority], (ticket.queued_since, ticket.id))
+        self._tickets[ticket.id] = ticket
+
+    def remove(self, ticket: Ticket) -> None:
+        keys = self._keys[ticket.priority]
+        i = bisect.bisect_left(keys, (ticket.queued_since, ticket.id))
+        if i == len(keys) or keys[i][1] != ticket.id:
+            raise KeyError(ticket.id)
+        del keys[i]
+        del self._tickets[ticket.id]
+
+    def heads(self) -> Iterator[Ticket]:
+        """The first ticket of each non-empty class."""
+        for keys in self._keys.values():
+            if keys:
+                yield self._tickets[keys[0][1]]
+
+    def ahead_of(self, ticket: Ticket) -> int:
+        """Tickets of this service called before ``ticket`` by class and queue order."""
+        ahead = 0
+        for p in _CLASSES_HIGH_FIRST:
+            keys = self._keys[p]
+            if p is ticket.priority:
+                return ahead + bisect.bisect_left(keys, (ticket.queued_since, ticket.id))
+            ahead += len(keys)
+        return ahead
+

@@ -1,0 +1,159 @@
+"""The command loop between the HTTP handlers and the hall core (group commit).
+
+Handlers ``submit`` a command: a function of a :class:`Context` that reads or changes the
+``HallState``. Commands run one at a time on the event loop, so two clerks can never take
+the same ticket. Commands that arrive while the previous batch is being written form the
+next batch: the batch's changes are written in one SQLite transaction (one fsync) and only
+then does any command of the batch get its answer, and are its events published.
+
+If the write fails, nothing of the batch is answered as done: every command in it gets
+``StoreUnavailable`` and the state is rebuilt from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+import sqlite_utils
+
+from .core.errors import QueueError
+from .core.hall import HallState
+from .core.model import HallConfig
+from .hub import Hub
+from .store import Store, StoreError
+
+_LOGGER = logging.getLogger(__name__)
+T = TypeVar("T")
+TICK_S = 15.0  # how often the day-turn check runs when nobody is taking tickets
+
+
+class StoreUnavailable(Exception):
+    """The command's batch could not be written; nothing of it happened."""
+
+
+class CommandFailed(Exception):
+    """A command raised something other than a ``QueueError``: a bug, logged with its stack."""
+
+
+@dataclass
+class Context:
+    """What a command sees: the state, the batch's time, and hooks into the transaction."""
+
+    state: HallState
+    now: datetime
+    writes: list[Callable[[sqlite_utils.Database], None]] = field(default_factory=list)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+
+class Engine:
+    def __init__(self, config: HallConfig, store: Store, hub: Hub, clock: Callable[[], datetime]):
+        self.config = config
+        self.store = store
+        self.hub = hub
+        self.clock = clock
+        self.state: HallState | None = None
+        self._pending: list[tuple[Callable[[Context], Any], asyncio.Future]] = []
+        self._wake = asyncio.Event()
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hallqueue-writer")
+        self._tasks: list[asyncio.Task] = []
+        self.batches = 0  # written batches, for the benchmark's figures
+
+    async def start(self) -> None:
+        await self._rebuild()
+        self._tasks = [asyncio.create_task(self._run()), asyncio.create_task(self._tick())]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for _, fut in self._pending:
+            if not fut.done():
+                fut.set_exception(StoreUnavailable("server is shutting down"))
+        self._writer.shutdown(wait=True)
+
+    async def _rebuild(self) -> None:
+        loop = asyncio.get_running_loop()
+        restored = await loop.run_in_executor(self._writer, self.store.restore, self.config, self.clock())
+        self.state = HallState(self.config, restored)
+
+    async def submit(self, command: Callable[[Context], T]) -> T:
+        """Run ``command`` in the next batch; returns its result once the batch committed."""
+        fut: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._pending.append((command, fut))
+        self._wake.set()
+        return await fut
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            try:
+                await self.submit(lambda ctx: None)
+            except StoreUnavailable:
+                _LOGGER.warning("periodic check could not write; will retry")
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch, self._pending = self._pending, []
+            if batch:
+                await self._run_batch(batch)
+
+    async def _run_batch(self, batch: list[tuple[Callable[[Context], Any], asyncio.Future]]) -> None:
+        assert self.state is not None
+        ctx = Context(self.state, self.clock())
+        outcomes: list[tuple[asyncio.Future, Any, BaseException | None]] = []
+        try:
+            self.state.advance(ctx.now)
+            for command, fut in batch:
+                try:
+                    outcomes.append((fut, command(ctx), None))
+                except QueueError as exc:  # refused; the core changed nothing
+                    outcomes.append((fut, None, exc))
+        except Exception:
+            # A bug may have left the state half-changed: drop the batch, reload what is on disk.
+            _LOGGER.exception("a command failed; the batch is dropped and the state reloaded")
+            self.state.take_journal()
+            await self._rebuild()
+            for _, fut in batch:
+                _settle(fut, None, CommandFailed("internal error; nothing was changed"))
+            return
+        journal = self.state.take_journal()
+        if journal or ctx.writes:
+            try:
+                await asyncio.get_running_loop().run_in_executor(
+                    self._writer, self.store.persist, journal, ctx.writes
+                )
+            except StoreError:
+                _LOGGER.exception("could not write a batch of %d commands", len(batch))
+                await self._rebuild_after_failure()
+                for fut, _, err in outcomes:
+                    _settle(fut, None, err or StoreUnavailable("the database could not be written"))
+                return
+            self.batches += 1
+        for callback in ctx.after_commit:
+            callback()
+        for fut, result, err in outcomes:
+            _settle(fut, result, err)
+        self.hub.publish(journal.events)
+
+    async def _rebuild_after_failure(self) -> None:
+        try:
+            await self._rebuild()
+        except Exception:  # the disk is gone: keep the old state, every write fails until it returns
+            _LOGGER.exception("could not reload the state from the database")
+
+
+def _settle(fut: asyncio.Future, result: Any, err: BaseException | None) -> None:
+    if fut.done():  # the caller went away (client disconnected); the command still happened
+        return
+    if err is not None:
+        fut.set_exception(err)
+    else:
+        fut.set_result(result)

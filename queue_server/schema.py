@@ -1,0 +1,141 @@
+"""The database schema and its migrations.
+
+The schema version lives in SQLite's ``user_version``. Each migration is a function that
+brings the schema from version ``n - 1`` to ``n``; they run in order, each in its own
+transaction, when a server or a command opens the database. Never edit a released
+migration: add the next one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+
+def _v1_initial(db: sqlite_utils.Database) -> None:
+    db["tickets"].create(
+        {
+            "id": int,
+            "business_day": str,
+            "number": str,
+            "prefix": str,
+            "seq": int,
+            "service": str,
+            "priority": str,
+            "status": str,
+            "issued_at": str,
+            "queued_since": str,
+            "issued_by": str,
+            "request_id": str,
+            "waiting_ahead": int,
+            "estimated_wait_s": int,
+            "called_at": str,
+            "started_at": str,
+            "finished_at": str,
+            "window": int,
+            "call_count": int,
+            "no_show_count": int,
+            "transfer_count": int,
+            "original_service": str,
+        },
+        pk="id",
+        not_null={"business_day", "number", "prefix", "seq", "service", "priority", "status"},
+    )
+    # A number is handed out once a day; a device's request id names one ticket a day.
+    db["tickets"].create_index(["business_day", "number"], unique=True)
+    db["tickets"].create_index(["business_day", "issued_by", "request_id"], unique=True)
+    db["tickets"].create_index(["status"])
+
+    db["events"].create(
+        {
+            "seq": int,
+            "at": str,
+            "business_day": str,
+            "kind": str,
+            "actor": str,
+            "ticket_id": int,
+            "number": str,
+            "service": str,
+            "from_status": str,
+            "to_status": str,
+            "window": int,
+            "ticket": str,  # JSON: the ticket after the change
+            "data": str,  # JSON
+        },
+        pk="seq",
+        not_null={"at", "kind", "actor"},
+    )
+    db["events"].create_index(["business_day", "kind"])
+    db["events"].create_index(["ticket_id"])
+    # The event log is the audit trail: the database itself refuses to rewrite history.
+    db.executescript(
+        """
+        CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        """
+    )
+
+    db["windows"].create(
+        {
+            "number": int,
+            "status": str,
+            "ticket_id": int,
+            "clerk": str,
+            "since": str,
+            "priority_streak": int,
+        },
+        pk="number",
+    )
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["users"].create(
+        {"login": str, "role": str, "password_hash": str, "created_at": str, "disabled": int},
+        pk="login",
+        not_null={"role", "password_hash"},
+        defaults={"disabled": 0},
+    )
+    db["devices"].create(
+        {"name": str, "kind": str, "token_hash": str, "created_at": str, "revoked_at": str},
+        pk="name",
+        not_null={"kind", "token_hash"},
+    )
+    db["devices"].create_index(["token_hash"], unique=True)
+    db["sessions"].create(
+        {
+            "token_hash": str,
+            "login": str,
+            "role": str,
+            "window": int,
+            "created_at": str,
+            "expires_at": str,
+            "ended_at": str,
+        },
+        pk="token_hash",
+        not_null={"login", "role", "expires_at"},
+        foreign_keys=[("login", "users", "login")],
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNew(Exception):
+    """The database was written by a newer hallqueue than this one."""
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Bring the schema up to date; returns the version it started from."""
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    if current > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"the database has schema version {current}, this hallqueue knows up to "
+            f"{SCHEMA_VERSION}: upgrade hallqueue"
+        )
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        with db.atomic():
+            MIGRATIONS[version - 1](db)
+            db.execute(f"PRAGMA user_version = {version}")
+    return current

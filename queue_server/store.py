@@ -1,0 +1,270 @@
+"""The SQLite store: tickets, windows, the append-only event log, accounts.
+
+Durability contract: ``persist`` writes one journal (the tickets and windows a run of
+commands touched, plus their events) in one transaction and returns only once SQLite has
+committed it with ``synchronous=FULL`` in WAL mode, i.e. after the fsync of the WAL. The
+server answers a command only after that, so every acknowledged ticket survives a
+``kill -9`` or a power cut.
+
+One process writes a database: ``open`` takes an exclusive lock on ``<db>.lock`` and
+refuses a second server. Reads may happen on other threads, each with its own connection.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .core.hall import Journal, RecentCall, Restored
+from .core.model import Event, HallConfig, Ticket, WindowState, WindowStatus
+from .core.numbering import business_day
+from .schema import migrate
+
+ACTIVE = ("waiting", "called", "serving")
+TICKET_COLUMNS = (
+    "id business_day number prefix seq service priority status issued_at queued_since issued_by "
+    "request_id waiting_ahead estimated_wait_s called_at started_at finished_at window call_count "
+    "no_show_count transfer_count original_service"
+).split()
+_UPSERT_TICKET = (
+    f"INSERT INTO tickets ({', '.join(f'[{c}]' for c in TICKET_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in TICKET_COLUMNS)}) "
+    f"ON CONFLICT(id) DO UPDATE SET "
+    + ", ".join(f"[{c}] = excluded.[{c}]" for c in TICKET_COLUMNS if c != "id")
+)
+_UPSERT_WINDOW = (
+    "INSERT INTO windows (number, status, ticket_id, clerk, since, priority_streak) "
+    "VALUES (:number, :status, :ticket_id, :clerk, :since, :priority_streak) "
+    "ON CONFLICT(number) DO UPDATE SET status = excluded.status, ticket_id = excluded.ticket_id, "
+    "clerk = excluded.clerk, since = excluded.since, priority_streak = excluded.priority_streak"
+)
+_INSERT_EVENT = (
+    "INSERT INTO events (seq, at, business_day, kind, actor, ticket_id, number, service, "
+    "from_status, to_status, window, ticket, data) VALUES "
+    "(:seq, :at, :business_day, :kind, :actor, :ticket_id, :number, :service, "
+    ":from_status, :to_status, :window, :ticket, :data)"
+)
+
+
+class StoreError(Exception):
+    """The store could not do what was asked (disk full, I/O error, locked)."""
+
+
+class StoreLocked(StoreError):
+    """Another hallqueue server already has this database open."""
+
+
+def connect(path: str | Path) -> sqlite_utils.Database:
+    """Open the database with the pragmas every connection of ours uses."""
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA journal_mode = WAL")
+    # FULL in WAL mode fsyncs the WAL at every commit: an acknowledged ticket is on disk.
+    db.execute("PRAGMA synchronous = FULL")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA busy_timeout = 10000")
+    return db
+
+
+def open_database(path: str | Path) -> sqlite_utils.Database:
+    """Connect and migrate: what the command-line tools use."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = connect(path)
+    migrate(db)
+    return db
+
+
+def event_row(e: Event, day: date) -> dict[str, Any]:
+    t = e.ticket or {}
+    return {
+        "seq": e.seq,
+        "at": e.at.isoformat(),
+        "business_day": t.get("business_day") or day.isoformat(),
+        "kind": e.kind,
+        "actor": e.actor,
+        "ticket_id": t.get("id"),
+        "number": t.get("number"),
+        "service": t.get("service"),
+        "from_status": e.from_status,
+        "to_status": e.to_status,
+        "window": e.window,
+        "ticket": json.dumps(e.ticket, ensure_ascii=False) if e.ticket else None,
+        "data": json.dumps(e.data, ensure_ascii=False),
+    }
+
+
+class Store:
+    """The server's handle on its database: one writer connection, per-thread readers."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._lock_file: int | None = None
+        self._writer: sqlite_utils.Database | None = None
+        self._local = threading.local()
+        self._readers: list[sqlite_utils.Database] = []
+        self._readers_lock = threading.Lock()
+
+    # ------------------------------------------------------------ lifecycle
+
+    def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StoreLocked(
+                f"{self.path} is in use by another hallqueue server (lock {self.path}.lock)"
+            ) from None
+        self._lock_file = fd
+        self._writer = open_database(self.path)
+
+    def close(self) -> None:
+        with self._readers_lock:
+            for db in self._readers:
+                db.close()
+            self._readers.clear()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self._lock_file is not None:
+            os.close(self._lock_file)
+            self._lock_file = None
+
+    @property
+    def writer(self) -> sqlite_utils.Database:
+        assert self._writer is not None, "store is not open"
+        return self._writer
+
+    def reader(self) -> sqlite_utils.Database:
+        """This thread's read connection (WAL lets it read while the writer commits)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = connect(self.path)
+            self._local.db = db
+            with self._readers_lock:
+                self._readers.append(db)
+        return db
+
+    # ------------------------------------------------------------ writing
+
+    def persist(self, journal: Journal, extra: Iterable[Callable[[sqlite_utils.Database], None]] = ()) -> None:
+        """Write a journal (and extra writes of the same commands) in one transaction."""
+        db = self.writer
+        assert journal.day is not None, "journals come from HallState.take_journal"
+        day = journal.day
+        try:
+            with db.atomic():
+                if journal.tickets:
+                    db.conn.executemany(_UPSERT_TICKET, [t.as_dict() for t in journal.tickets.values()])
+                if journal.windows:
+                    db.conn.executemany(_UPSERT_WINDOW, [w.as_dict() for w in journal.windows.values()])
+                if journal.events:
+                    db.conn.executemany(_INSERT_EVENT, [event_row(e, day) for e in journal.events])
+                # The state's day, so a restart on a later day knows what to expire.
+                db.execute(
+                    "INSERT INTO meta(key, value) VALUES ('business_day', ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    [day.isoformat()],
+                )
+                for write in extra:
+                    write(db)
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not write to {self.path}: {exc}") from exc
+
+    # ------------------------------------------------------------ reading
+
+    def restore(self, config: HallConfig, now: datetime) -> Restored:
+        """Everything ``HallState`` needs to continue where the last process stopped."""
+        db = self.writer
+        row = db.execute("SELECT value FROM meta WHERE key = 'business_day'").fetchone()
+        day = date.fromisoformat(row[0]) if row else business_day(now, config.timezone, config.day_start)
+        d = day.isoformat()
+
+        def tickets(where: str, params: list[Any]) -> list[Ticket]:
+            return [Ticket.from_dict(r) for r in db.query(f"SELECT * FROM tickets WHERE {where}", params)]
+
+        windows = []
+        for r in db.query("SELECT * FROM windows"):
+            windows.append(
+                WindowState(
+                    number=r["number"],
+                    status=WindowStatus(r["status"]),
+                    ticket_id=r["ticket_id"],
+                    clerk=r["clerk"],
+                    since=datetime.fromisoformat(r["since"]) if r["since"] else None,
+                    priority_streak=r["priority_streak"] or 0,
+                )
+            )
+        recent = []
+        for r in db.query(
+            "SELECT at, window, ticket FROM events WHERE business_day = ? "
+            "AND kind IN ('called', 'recalled') ORDER BY seq DESC LIMIT 20",
+            [d],
+        ):
+            t = json.loads(r["ticket"])
+            recent.append(
+                RecentCall(datetime.fromisoformat(r["at"]), t["number"], t["service"], r["window"], t["call_count"])
+            )
+        recent.reverse()
+        return Restored(
+            business_day=day,
+            next_ticket_id=(db.execute("SELECT max(id) FROM tickets").fetchone()[0] or 0) + 1,
+            last_event_seq=db.execute("SELECT max(seq) FROM events").fetchone()[0] or 0,
+            active_tickets=tickets("status IN (?, ?, ?)", list(ACTIVE)),
+            windows=windows,
+            last_seq_by_prefix=dict(
+                db.execute(
+                    "SELECT prefix, max(seq) FROM tickets WHERE business_day = ? GROUP BY prefix", [d]
+                ).fetchall()
+            ),
+            issued_by_service=dict(
+                db.execute(
+                    "SELECT coalesce(original_service, service), count(*) FROM tickets "
+                    "WHERE business_day = ? GROUP BY 1",
+                    [d],
+                ).fetchall()
+            ),
+            requests={
+                (r[0], r[1]): r[2]
+                for r in db.execute(
+                    "SELECT issued_by, request_id, id FROM tickets "
+                    "WHERE business_day = ? AND request_id IS NOT NULL",
+                    [d],
+                )
+            },
+            finished_today=tickets("business_day = ? AND status = 'done'", [d]),
+            recent_calls=recent,
+        )
+
+    def ticket(self, ticket_id: int) -> dict[str, Any] | None:
+        rows = list(self.reader().query("SELECT * FROM tickets WHERE id = ?", [ticket_id]))
+        return rows[0] if rows else None
+
+    def latest_events(self, limit: int) -> list[Event]:
+        rows = self.reader().query("SELECT * FROM events ORDER BY seq DESC LIMIT ?", [limit])
+        return [event_from_row(r) for r in reversed(list(rows))]
+
+
+def event_from_row(row: dict[str, Any]) -> Event:
+    """The inverse of ``event_row``: for replay and for refilling the hub after a restart."""
+    return Event(
+        seq=row["seq"],
+        at=datetime.fromisoformat(row["at"]),
+        kind=row["kind"],
+        actor=row["actor"],
+        ticket=json.loads(row["ticket"]) if row["ticket"] else None,
+        from_status=row["from_status"],
+        to_status=row["to_status"],
+        window=row["window"],
+        data=json.loads(row["data"]) if row["data"] else {},
+    )

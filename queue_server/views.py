@@ -1,0 +1,123 @@
+"""What the API shows of the hall: tickets, services and the public snapshot for screens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .core.hall import HallState
+from .core.model import PRIORITY_LABELS, HallConfig, Priority, Status, Ticket
+from .core.lifecycle import STATUS_LABELS
+
+
+def _names(config: HallConfig, service: str, window: int | None) -> dict[str, Any]:
+    s = config.services.get(service)
+    w = config.windows.get(window) if window is not None else None
+    return {
+        "service_name": s.name if s else service,
+        "department": s.department if s else None,
+        "department_name": config.departments[s.department].name if s else None,
+        "window_name": w.name if w else None,
+    }
+
+
+def stored_ticket_view(config: HallConfig, row: dict[str, Any]) -> dict[str, Any]:
+    """A ticket as the API returns it, from its stored row (finished, or from another day)."""
+    out = {
+        "id": row["id"],
+        "number": row["number"],
+        "service": row["service"],
+        "priority": row["priority"],
+        "priority_label": PRIORITY_LABELS[Priority(row["priority"])],
+        "status": row["status"],
+        "status_label": STATUS_LABELS[Status(row["status"])],
+        "window": row["window"],
+        "business_day": row["business_day"],
+        "issued_at": row["issued_at"],
+        "called_at": row["called_at"],
+        "started_at": row["started_at"],
+        "finished_at": row["finished_at"],
+        "call_count": row["call_count"],
+        "transfer_count": row["transfer_count"],
+        "original_service": row["original_service"],
+        "waiting_ahead": 0,
+        "estimated_wait_s": 0,
+    }
+    out.update(_names(config, row["service"], row["window"]))
+    return out
+
+
+def ticket_view(state: HallState, ticket: Ticket) -> dict[str, Any]:
+    """A ticket as the API returns it, with live ``waiting_ahead`` and ``estimated_wait_s``."""
+    out = stored_ticket_view(state.config, ticket.as_dict())
+    if ticket.status is Status.WAITING:
+        ahead = state.ahead_of(ticket)
+        out["waiting_ahead"] = ahead
+        out["estimated_wait_s"] = state.estimate_s(ticket.service, ahead)
+    return out
+
+
+def services_view(state: HallState, now: datetime) -> list[dict[str, Any]]:
+    config = state.config
+    out = []
+    for code, s in config.services.items():
+        waiting = state.waiting_count(code)
+        issued = state.issued_by_service.get(code, 0)
+        out.append(
+            {
+                "code": code,
+                "name": s.name,
+                "prefix": s.prefix,
+                "department": s.department,
+                "department_name": config.departments[s.department].name,
+                "waiting": waiting,
+                "estimated_wait_s": state.estimate_s(code, waiting),
+                "open": state.is_open(code, now)
+                and (s.daily_cap is None or issued < s.daily_cap),
+                "hours": s.hours.describe(),
+                "daily_cap": s.daily_cap,
+                "issued_today": issued,
+            }
+        )
+    return out
+
+
+def public_state(state: HallState, now: datetime) -> dict[str, Any]:
+    """The snapshot for screens: nothing in it names a person."""
+    config = state.config
+    windows = []
+    for number, w in config.windows.items():
+        live = state.windows[number]
+        held = state.active.get(live.ticket_id) if live.ticket_id is not None else None
+        windows.append(
+            {
+                "number": number,
+                "name": w.name,
+                "status": live.status.value,
+                "services": list(w.services),
+                "ticket": held.number if held else None,
+                "ticket_status": held.status.value if held else None,
+                "since": live.since.isoformat() if live.since else None,
+            }
+        )
+    return {
+        "seq": state.last_event_seq,
+        "at": now.isoformat(),
+        "business_day": state.day.isoformat(),
+        "hall": {"name": config.name, "complaint_phone": config.complaint_phone},
+        "notices": list(config.notices),
+        "services": services_view(state, now),
+        "windows": windows,
+        "recent_calls": [
+            {
+                "at": c.at.isoformat(),
+                "number": c.number,
+                "service": c.service,
+                "window": c.window,
+                "window_name": config.windows[c.window].name if c.window in config.windows else None,
+                "call_count": c.call_count,
+            }
+            for c in reversed(state.recent_calls)
+        ],
+    }
+

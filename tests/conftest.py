@@ -1,0 +1,142 @@
+"""Shared fixtures: a small test hall, a clock the test moves, and a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from queue_server import accounts
+from queue_server.app import init_app
+from queue_server.config import parse_hall_config
+from queue_server.store import open_database
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# A Wednesday morning, inside office hours.
+OPENING = datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI)
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+TEST_HALL = {
+    "hall": {
+        "name": "测试政务服务中心",
+        "timezone": "Asia/Shanghai",
+        "day_start": "04:00",
+        "hours": {"mon-fri": ["08:30-12:00", "14:00-17:30"]},
+        "notices": ["过号请重新取号"],
+    },
+    "rules": {"max_recalls": 2, "no_show_requeues": 1, "priority_streak": 3, "starvation_minutes": 60},
+    "departments": [
+        {"code": "gaj", "name": "市公安局", "short_name": "公安"},
+        {"code": "sw", "name": "市税务局", "short_name": "税务"},
+        {"code": "water", "name": "自来水公司"},
+    ],
+    "services": [
+        {"code": "hukou", "name": "户口迁移", "department": "gaj", "prefix": "A", "avg_minutes": 10},
+        {"code": "idcard", "name": "居民身份证", "department": "gaj", "prefix": "A", "avg_minutes": 5},
+        {"code": "tax", "name": "纳税申报", "department": "sw", "prefix": "E", "avg_minutes": 12,
+         "daily_cap": 3},
+        {"code": "water-pay", "name": "水费缴纳", "department": "water", "prefix": "Q", "avg_minutes": 4,
+         "hours": {"mon-fri": ["08:30-17:30"], "sat": ["09:00-12:00"]}},
+    ],
+    "windows": [
+        {"number": 1, "name": "户政1", "services": ["hukou", "idcard"]},
+        {"number": 2, "name": "户政2", "services": ["idcard", "hukou"]},
+        {"number": 3, "name": "税务", "services": ["tax"]},
+        {"number": 4, "name": "综合窗口", "services": ["water-pay", "tax", "idcard"]},
+    ],
+}
+
+
+def hall_data() -> dict:
+    """A fresh copy of the test hall, for tests that change it."""
+    return copy.deepcopy(TEST_HALL)
+
+
+@pytest.fixture
+def hall_config():
+    return parse_hall_config(hall_data(), "test-hall.toml")
+
+
+class Clock:
+    """The server's clock in tests: moves only when the test says so."""
+
+    def __init__(self, now: datetime = OPENING) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs) -> datetime:
+        self.now += timedelta(**kwargs)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Hall:
+    """A running test hall: a client of the real server, its database, tokens."""
+
+    client: object
+    db_path: Path
+    clock: Clock
+    kiosk_token: str
+    display_token: str
+    clerk_tokens: dict[int, str] = field(default_factory=dict)
+
+    def kiosk(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.kiosk_token}"}
+
+    async def login(self, login: str, window: int | None = None, password: str = PASSWORD) -> str:
+        body = {"login": login, "password": password}
+        if window is not None:
+            body["window"] = window
+        resp = await self.client.post("/api/login", json=body)
+        assert resp.status == 200, await resp.text()
+        return (await resp.json())["token"]
+
+    async def clerk(self, window: int) -> dict[str, str]:
+        """Headers of the clerk signed in at ``window`` (signing in on first use)."""
+        if window not in self.clerk_tokens:
+            self.clerk_tokens[window] = await self.login(f"clerk{window}", window)
+        return {"Authorization": f"Bearer {self.clerk_tokens[window]}"}
+
+    async def issue(self, service: str, **extra) -> dict:
+        resp = await self.client.post("/api/tickets", json={"service": service, **extra}, headers=self.kiosk())
+        assert resp.status == 201, await resp.text()
+        return await resp.json()
+
+    def db(self):
+        return open_database(self.db_path)
+
+
+def provision(db_path: Path, windows, admins=("admin",)) -> tuple[str, str]:
+    """Create clerk<N> for each window, the admins, a kiosk and a display; return their tokens."""
+    db = open_database(db_path)
+    now = OPENING
+    for n in windows:
+        accounts.add_user(db, f"clerk{n}", "clerk", PASSWORD, now)
+    for login in admins:
+        accounts.add_user(db, login, "admin", PASSWORD, now)
+    kiosk = accounts.add_device(db, "kiosk-1", "kiosk", now)
+    display = accounts.add_device(db, "display-1", "display", now)
+    db.close()
+    return kiosk, display
+
+
+@pytest.fixture
+async def hall(aiohttp_client, tmp_path, hall_config, clock) -> Hall:
+    db_path = tmp_path / "hall.db"
+    kiosk, display = provision(db_path, hall_config.windows)
+    client = await aiohttp_client(init_app(hall_config, db_path, clock))
+    return Hall(client, db_path, clock, kiosk, display)

@@ -1,0 +1,91 @@
+"""The hall config: the sample hall loads; every mistake names the file, the key and the problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from queue_server.config import ConfigError, load_hall_config, parse_hall_config
+
+from .conftest import hall_data
+from .serverproc import hallqueue
+
+
+def test_sample_hall_is_a_real_city_hall():
+    config = load_hall_config()
+    names = {s.name for s in config.services.values()}
+    departments = {d.name for d in config.departments.values()}
+    assert len(config.departments) >= 20 and len(config.services) >= 40 and len(config.windows) >= 30
+    for needed in ("老年人优待证", "老年人免费乘车卡"):
+        assert any(needed in n for n in names), needed
+    for utility in ("自来水", "供电", "燃气", "广电"):
+        assert any(utility in d for d in departments), utility
+    # Comprehensive windows serve several departments' services.
+    multi = [w for w in config.windows.values()
+             if len({config.services[s].department for s in w.services}) > 1]
+    assert multi
+    assert "过号" in " ".join(config.notices)
+
+
+def problems_of(data) -> list[str]:
+    with pytest.raises(ConfigError) as exc:
+        parse_hall_config(data, "hall.toml")
+    assert str(exc.value).startswith("hall.toml: ")
+    return exc.value.problems
+
+
+def test_every_problem_is_named_with_its_key():
+    data = hall_data()
+    data["windows"][3]["services"][1] = "gas-pay"
+    data["services"][0]["prefix"] = "a1"
+    data["services"][1]["department"] = "nowhere"
+    data["hall"]["timezone"] = "Mars/Olympus"
+    data["rules"]["max_recalls"] = -1
+    data["windows"][1]["colour"] = "red"
+    problems = problems_of(data)
+    joined = "\n".join(problems)
+    assert "services[0].prefix" in joined
+    assert "hall.timezone" in joined and "Mars/Olympus" in joined
+    assert "rules.max_recalls" in joined
+    assert "windows[1].colour: unknown key" in joined
+    # Cross-checks run once the shapes are right.
+    data = hall_data()
+    data["windows"][3]["services"][1] = "gas-pay"
+    data["services"][1]["department"] = "nowhere"
+    data["services"].append(dict(data["services"][0]))
+    data["hall"]["hours"] = {"weekdays": ["08:30-12:00"], "sat": ["9-12"]}
+    problems = problems_of(data)
+    assert 'windows[3].services[1]: unknown service "gas-pay"' in problems
+    assert 'services[1].department: unknown department "nowhere"' in problems
+    assert 'services[4].code: duplicate code "hukou"' in problems
+    assert any(p.startswith('hall.hours: "weekdays" is not a day') for p in problems)
+    assert any(p.startswith('hall.hours.sat[0]: "9-12" is not a time range') for p in problems)
+
+
+def test_a_service_no_window_serves_is_an_error():
+    data = hall_data()
+    data["windows"][2]["services"] = ["idcard"]
+    data["windows"][3]["services"] = ["water-pay"]
+    assert problems_of(data) == ['services[2]: no window serves "tax" (add it to a window\'s services)']
+
+
+def test_file_errors_name_the_file(tmp_path):
+    broken = tmp_path / "hall.toml"
+    broken.write_text('[hall]\nname = "x"\n[[services]\ncode = 1', encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_hall_config(broken)
+    assert exc.value.path == str(broken) and "not valid TOML" in exc.value.problems[0]
+    with pytest.raises(ConfigError) as exc:
+        load_hall_config(tmp_path / "missing.toml")
+    assert "cannot read the file" in exc.value.problems[0]
+
+
+def test_server_does_not_start_on_a_bad_config(tmp_path):
+    bad = tmp_path / "hall.toml"
+    bad.write_text('[hall]\nname = "测试"\n[[departments]]\ncode = "a"\nname = "甲"\n', encoding="utf-8")
+    result = hallqueue(tmp_path / "hall.db", "serve", "--config", str(bad), "--port", "1")
+    assert result.returncode == 2
+    assert f"{bad}: services: missing (required)" in result.stderr
+    assert "not starting" in result.stderr
+    assert not (tmp_path / "hall.db").exists()
+    ok = hallqueue(tmp_path / "hall.db", "check-config")
+    assert ok.returncode == 0 and "潜江市政务服务中心" in ok.stdout
