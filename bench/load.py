@@ -116,10 +116,14 @@ async def measure(url: str, kiosk_token: str, args: argparse.Namespace) -> None:
                 async with session.post(f"/api/tickets/{body['id']}/finish", headers=headers) as resp:
                     await resp.read()
 
+        async with session.get("/api/health") as resp:
+            commits_before = (await resp.json()).get("commits", 0)
         started = time.perf_counter()
         await asyncio.gather(*(kiosk_loop(k) for k in range(args.kiosks)),
                              *(clerk_loop(n, h) for n, h in clerk_headers))
         elapsed = time.perf_counter() - started
+        async with session.get("/api/health") as resp:
+            commits = (await resp.json()).get("commits", 0) - commits_before
 
     ms = 1000
     print(f"hallqueue load: {args.kiosks} kiosks, {args.clerks} clerks, {elapsed:.1f} s, loopback HTTP, "
@@ -130,6 +134,9 @@ async def measure(url: str, kiosk_token: str, args: argparse.Namespace) -> None:
     if call_latency:
         print(f"  calls:          {len(call_latency)} -> {len(call_latency) / elapsed:.0f} calls/s, "
               f"p50 {percentile(call_latency, 50) * ms:.1f} ms  p99 {percentile(call_latency, 99) * ms:.1f} ms")
+    writes = len(issue_latency) + 2 * len(call_latency)
+    print(f"  commits (fsync): {commits} -> {commits / elapsed:.0f}/s, {writes / max(commits, 1):.1f} "
+          "changes per commit")
     print(f"  errors:         {errors}")
     if issue_latency:
         print(f"  mean issue latency {statistics.fmean(issue_latency) * ms:.1f} ms")

@@ -52,6 +52,8 @@ def main(ctx: click.Context, db: Path) -> None:
 
 
 @main.command()
+@click.option("--db", "serve_db", type=click.Path(dir_okay=False, path_type=Path),
+              help="The database file (same as the global --db).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Hall config (TOML). Without it: the sample hall.")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -59,11 +61,14 @@ def main(ctx: click.Context, db: Path) -> None:
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]))
 @click.pass_context
-def serve(ctx: click.Context, config_path: Path | None, host: str, port: int, log_level: str) -> None:
+def serve(ctx: click.Context, serve_db: Path | None, config_path: Path | None, host: str, port: int,
+          log_level: str) -> None:
     """Run the queue server.
 
-    Example: hallqueue --db /srv/hall/hall.db serve --config /srv/hall/hall.toml --port 8080
+    Example: hallqueue serve --db /srv/hall/hall.db --config /srv/hall/hall.toml --port 8080
     """
+    if serve_db is not None:
+        ctx.obj["db"] = serve_db
     from aiohttp import web
 
     from .app import init_app

@@ -62,7 +62,7 @@ class Engine:
         self._wake = asyncio.Event()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hallqueue-writer")
         self._tasks: list[asyncio.Task] = []
-        self.batches = 0  # written batches, for the benchmark's figures
+        self.commits = 0  # transactions written (each one fsync), for monitoring and the benchmark
 
     async def start(self) -> None:
         await self._rebuild()
@@ -136,7 +136,7 @@ class Engine:
                 for fut, _, err in outcomes:
                     _settle(fut, None, err or StoreUnavailable("the database could not be written"))
                 return
-            self.batches += 1
+            self.commits += 1
         for callback in ctx.after_commit:
             callback()
         for fut, result, err in outcomes:

@@ -18,8 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import accounts, appkeys
 from .accounts import Principal
 from .auth import acting_window
-from .core.errors import WindowOccupied
-from .core.model import Priority
+from .core import lifecycle
+from .core.errors import UnknownTicket, WindowOccupied
+from .core.model import Priority, Status
 from .engine import Context
 from .http_errors import ApiError, read_json
 from .openapi import openapi_document
@@ -72,10 +73,17 @@ async def get_state(request: web.Request) -> web.Response:
 
 
 async def get_health(request: web.Request) -> web.Response:
-    def command(ctx: Context) -> dict[str, Any]:
-        return {"status": "ok", "seq": ctx.state.last_event_seq, "business_day": ctx.state.day.isoformat()}
+    engine = request.app[appkeys.ENGINE]
 
-    return _json(await request.app[appkeys.ENGINE].submit(command))
+    def command(ctx: Context) -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "seq": ctx.state.last_event_seq,
+            "business_day": ctx.state.day.isoformat(),
+            "commits": engine.commits,
+        }
+
+    return _json(await engine.submit(command))
 
 
 async def get_openapi(request: web.Request) -> web.Response:
@@ -138,7 +146,13 @@ async def post_ticket_action(request: web.Request) -> web.Response:
         ticket = ctx.state.act(ticket_id, action, p.actor, ctx.now, window=window, service=service)
         return ticket_view(ctx.state, ticket)
 
-    return _json(await request.app[appkeys.ENGINE].submit(command))
+    try:
+        return _json(await request.app[appkeys.ENGINE].submit(command))
+    except UnknownTicket:
+        # Not in play any more: a finished ticket (or one of another day) refuses every action.
+        stored = await _stored_ticket(request, ticket_id)
+        lifecycle.check(action, stored["number"], Status(stored["status"]))
+        raise
 
 
 # ---------------------------------------------------------------- windows

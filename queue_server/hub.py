@@ -88,8 +88,11 @@ class Hub:
                 sub.offer(e.seq, text)
 
     def missed_since(self, seq: int, up_to: int) -> list[tuple[int, str]] | None:
-        """Messages after ``seq`` up to ``up_to``, or ``None`` when they are no longer kept."""
-        if seq >= up_to:
+        """Messages after ``seq`` up to ``up_to``, or ``None`` when they are no longer kept
+        (or ``seq`` is from another database: ahead of anything this hall has said)."""
+        if seq > up_to:
+            return None
+        if seq == up_to:
             return []
         if not self._recent or self._recent[0][0] > seq + 1:
             return None

@@ -166,8 +166,9 @@ def openapi_document() -> dict[str, Any]:
             }},
             "/api/health": {"get": {
                 "summary": "Liveness: answers once the command loop has run a no-op.",
-                "responses": {"200": _resp("Alive.", _obj(["status", "seq"], status=STR, seq=INT,
-                                                          business_day=DAY))},
+                "responses": {"200": _resp("Alive.", _obj(
+                    ["status", "seq"], status=STR, seq=INT, business_day=DAY,
+                    commits={"type": "integer", "description": "Transactions written since start."}))},
             }},
             "/api/events": {"get": {
                 "summary": "WebSocket event stream.",

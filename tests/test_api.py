@@ -111,8 +111,10 @@ async def test_illegal_transition_is_409_and_writes_nothing(hall):
     before = event_count(hall)
     for action in ("recall", "start", "no-show", "finish", "cancel"):
         resp = await hall.client.post(f"/api/tickets/{t['id']}/{action}", headers=h1)
-        # A finished ticket is no longer in play: unknown to the live queue.
-        assert await error_of(resp, 404) == "unknown_ticket"
+        assert await error_of(resp, 409) == "illegal_transition"
+        assert "已办结" in (await resp.json())["error"]["message"]
+    resp = await hall.client.post("/api/tickets/999/finish", headers=h1)
+    assert await error_of(resp, 404) == "unknown_ticket"
     w = await hall.issue("hukou")
     resp = await hall.client.post(f"/api/tickets/{w['id']}/start", headers=await hall.clerk(1))
     assert await error_of(resp, 409) == "illegal_transition"

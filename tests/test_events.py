@@ -61,3 +61,27 @@ async def test_many_subscribers_all_get_every_event(hall):
     finally:
         for ws in sockets:
             await ws.close()
+
+
+async def test_a_restarted_server_resumes_the_stream_from_seq(aiohttp_client, tmp_path, hall_config, clock):
+    from queue_server.app import init_app
+
+    from .conftest import provision
+
+    db_path = tmp_path / "hall.db"
+    kiosk, _ = provision(db_path, [])
+    headers = {"Authorization": f"Bearer {kiosk}"}
+    first = await aiohttp_client(init_app(hall_config, db_path, clock))
+    async with first.ws_connect("/api/events") as ws:
+        last = (await receive(ws))["seq"]
+    await first.post("/api/tickets", json={"service": "hukou"}, headers=headers)
+    await first.close()
+
+    second = await aiohttp_client(init_app(hall_config, db_path, clock))
+    await second.post("/api/tickets", json={"service": "hukou"}, headers=headers)
+    async with second.ws_connect(f"/api/events?since={last}") as ws:
+        assert (await receive(ws))["type"] == "resumed"
+        missed = [await receive(ws) for _ in range(2)]
+        assert [m["ticket"]["number"] for m in missed] == ["A001", "A002"]
+    async with second.ws_connect("/api/events?since=999999") as ws:  # a seq this hall never had
+        assert (await receive(ws))["type"] == "snapshot"

@@ -19,6 +19,7 @@ def test_migrations_set_the_schema_version_and_are_idempotent(tmp_path):
     db = open_database(tmp_path / "hall.db")
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: fsync at every commit
     assert migrate(db) == SCHEMA_VERSION  # nothing left to do
     assert {"tickets", "events", "windows", "users", "devices", "sessions", "meta"} <= set(db.table_names())
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
