@@ -81,9 +81,12 @@ def serve(ctx: click.Context, serve_db: Path | None, config_path: Path | None, h
     url = f"http://{host}:{port}"
     if config_path is None:
         db = _open(ctx)
-        creds, _ = ensure_demo_accounts(db, config, db_path.parent, _now())
+        creds, created = ensure_demo_accounts(db, config, db_path.parent, _now())
         db.close()
-        click.echo(describe(creds, url, next(iter(config.services))))
+        if created:
+            click.echo(describe(creds, url, next(iter(config.services))))
+        elif creds.exists():
+            click.echo(f"sample hall: DEMO credentials (演示账号) are in {creds}")
     click.echo(f"hallqueue: {config.name}, {len(config.services)} services, "
                f"{len(config.windows)} windows; database {db_path}; serving {url}")
     loop = _event_loop()

@@ -54,11 +54,22 @@ class _Strict(BaseModel):
 class _HallSection(_Strict):
     name: str = Field(min_length=1)
     timezone: str = "Asia/Shanghai"
-    day_start: str = Field("04:00", pattern=r"^\d{1,2}:\d{2}$")
+    day_start: time = time(4, 0)
     complaint_phone: str = ""
     session_hours: float = Field(12, gt=0, le=24)
     hours: HoursTable = Field(default_factory=lambda: {"mon-fri": ["08:30-12:00", "14:00-17:30"]})
     notices: list[str] = Field(default_factory=list)
+
+    @field_validator("day_start", mode="before")
+    @classmethod
+    def _clock_time(cls, value: object) -> object:
+        if isinstance(value, str):
+            m = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
+            try:
+                return time(int(m[1]), int(m[2])) if m else _bad_time(value)
+            except ValueError:
+                _bad_time(value)
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -68,6 +79,10 @@ class _HallSection(_Strict):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f'unknown time zone "{value}" (expected e.g. "Asia/Shanghai")') from None
         return value
+
+
+def _bad_time(value: object):
+    raise ValueError(f'"{value}" is not a time of day like "04:00"')
 
 
 class _RulesSection(_Strict):
@@ -233,12 +248,11 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
     if problems:
         raise ConfigError(path, problems)
 
-    day_start_h, day_start_m = (int(x) for x in raw.hall.day_start.split(":"))
     r = raw.rules
     return HallConfig(
         name=raw.hall.name,
         timezone=ZoneInfo(raw.hall.timezone),
-        day_start=time(day_start_h % 24, day_start_m % 60),
+        day_start=raw.hall.day_start,
         departments=departments,
         services=services,
         windows=windows,

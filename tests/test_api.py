@@ -344,3 +344,23 @@ async def test_estimated_wait_in_the_ticket(hall):
     now = await (await hall.client.get(f"/api/tickets/{last['id']}", headers=hall.kiosk())).json()
     assert now["waiting_ahead"] == 2
     assert timedelta(seconds=now["estimated_wait_s"]) == timedelta(minutes=10)
+
+
+async def test_a_server_started_on_a_later_day_expires_what_was_left(aiohttp_client, tmp_path, hall_config, clock):
+    from queue_server.app import init_app
+
+    from .conftest import provision
+
+    db_path = tmp_path / "hall.db"
+    kiosk, _ = provision(db_path, [])
+    headers = {"Authorization": f"Bearer {kiosk}"}
+    first = await aiohttp_client(init_app(hall_config, db_path, clock))
+    left = await (await first.post("/api/tickets", json={"service": "hukou"}, headers=headers)).json()
+    await first.close()  # the hall PC is switched off overnight
+
+    clock.advance(days=1)
+    second = await aiohttp_client(init_app(hall_config, db_path, clock))
+    old = await (await second.get(f"/api/tickets/{left['id']}", headers=headers)).json()
+    assert old["status"] == "expired"
+    fresh = await (await second.post("/api/tickets", json={"service": "hukou"}, headers=headers)).json()
+    assert fresh["number"] == "A001" and fresh["business_day"] == "2026-11-26"

@@ -41,12 +41,14 @@ def test_every_problem_is_named_with_its_key():
     data["hall"]["timezone"] = "Mars/Olympus"
     data["rules"]["max_recalls"] = -1
     data["windows"][1]["colour"] = "red"
+    data["hall"]["day_start"] = "25:00"
     problems = problems_of(data)
     joined = "\n".join(problems)
     assert "services[0].prefix" in joined
     assert "hall.timezone" in joined and "Mars/Olympus" in joined
     assert "rules.max_recalls" in joined
     assert "windows[1].colour: unknown key" in joined
+    assert 'hall.day_start: Value error, "25:00" is not a time of day' in joined
     # Cross-checks run once the shapes are right.
     data = hall_data()
     data["windows"][3]["services"][1] = "gas-pay"

@@ -381,19 +381,6 @@ class HallState:
         self._call(ticket, w, actor, now)
         return ticket
 
-    def call_number(self, number: int, ticket_number: str, actor: str, now: datetime) -> Ticket:
-        """指定叫号: call a given waiting number of a service this window serves."""
-        w = self.window(number)
-        self._require_open(w)
-        self._require_free(w)
-        served = self.config.windows[number].services
-        for t in self.active.values():
-            if t.number == ticket_number and t.service in served:
-                lifecycle.check("call", t.number, t.status)
-                self._call(t, w, actor, now)
-                return t
-        raise UnknownTicket(f"{number} 号窗口的业务中没有等候的 {ticket_number} 号", number=ticket_number)
-
     def _call(self, ticket: Ticket, w: WindowState, actor: str, now: datetime) -> None:
         self.queues[ticket.service].remove(ticket)
         ticket.status, ticket.window, ticket.called_at = Status.CALLED, w.number, now
