@@ -83,6 +83,17 @@ def _ticket_action(summary: str, body: dict[str, Any] | None = None) -> dict[str
     return op
 
 
+def _window_change(summary: str) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "security": SECURED,
+        "parameters": [WINDOW_PARAM],
+        "responses": {"200": _resp("The window's status.", _obj(
+            ["number", "status"], number=INT, status=STR, since=_nullable(TIME))),
+            **_errors(401, 403, 404, 409, 503)},
+    }
+
+
 @functools.cache
 def openapi_document() -> dict[str, Any]:
     ticket = _obj(
@@ -237,21 +248,7 @@ def openapi_document() -> dict[str, Any]:
                               "204": _resp("Nobody waits for this window."),
                               **_errors(401, 403, 404, 409, 503)},
             }},
-            "/api/windows/{number}/pause": {"post": {
-                "summary": "暂停服务.",
-                "security": SECURED,
-                "parameters": [WINDOW_PARAM],
-                "responses": {"200": _resp("The window's status.", _obj(
-                    ["number", "status"], number=INT, status=STR, since=_nullable(TIME))),
-                    **_errors(401, 403, 404, 409, 503)},
-            }},
-            "/api/windows/{number}/resume": {"post": {
-                "summary": "恢复服务.",
-                "security": SECURED,
-                "parameters": [WINDOW_PARAM],
-                "responses": {"200": _resp("The window's status.", _obj(
-                    ["number", "status"], number=INT, status=STR, since=_nullable(TIME))),
-                    **_errors(401, 403, 404, 409, 503)},
-            }},
+            "/api/windows/{number}/pause": {"post": _window_change("暂停服务: the window takes no calls.")},
+            "/api/windows/{number}/resume": {"post": _window_change("恢复服务.")},
         },
     }
