@@ -258,3 +258,20 @@ def test_replaying_events_reproduces_the_tickets():
     journal = state.take_journal()
     replayed = fold_tickets(journal.events)
     assert replayed == {t.id: t.as_dict() for t in journal.tickets.values()}
+
+
+def test_tickets_of_a_service_removed_from_the_config_expire_on_restore():
+    state = new_state()
+    tid = state.issue("water-pay", Priority.NORMAL, "k", OPENING).ticket_id
+    ticket = state.active[tid]
+    state.take_journal()
+    data = hall_data()
+    data["services"] = [s for s in data["services"] if s["code"] != "water-pay"]
+    data["windows"][3]["services"].remove("water-pay")
+    config = parse_hall_config(data, "test-hall.toml")
+    restored = Restored.empty(OPENING.date())
+    restored.active_tickets.append(ticket)
+    later = HallState(config, restored)
+    assert tid not in later.active and ticket.status is Status.EXPIRED
+    event = later.take_journal().events[0]
+    assert (event.kind, event.data["reason"]) == ("expired", "service_removed")

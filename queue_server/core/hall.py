@@ -118,9 +118,19 @@ class HallState:
             self._learn_service_time(t)
         self.recent_calls: deque[RecentCall] = deque(restored.recent_calls, maxlen=RECENT_CALLS_KEPT)
         for t in restored.active_tickets:
+            if t.service not in config.services:
+                self._expire_removed(t, restored.business_day)
+                continue
             self.active[t.id] = t
-            if t.status is Status.WAITING and t.service in self.queues:
+            if t.status is Status.WAITING:
                 self.queues[t.service].add(t)
+
+    def _expire_removed(self, t: Ticket, day: date) -> None:
+        """A ticket whose service left the config while it waited: recorded as expired."""
+        before, t.status = t.status, Status.EXPIRED
+        now = t.called_at or t.issued_at
+        t.finished_at = now
+        self._emit("expired", "system", now, t, before, None, reason="service_removed", day=day.isoformat())
 
     # ------------------------------------------------------------ bookkeeping
 
