@@ -229,5 +229,15 @@ def backup(ctx: click.Context, destination: Path) -> None:
     click.echo(f"backed up {ctx.obj['db']} to {destination}")
 
 
+def _add_device_commands() -> None:
+    # The device drivers' own commands (printer, board, announce) live with the drivers.
+    from hardware.cli import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_device_commands()
+
 if __name__ == "__main__":
     main()
