@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import tty
 from datetime import datetime
 
@@ -163,21 +164,18 @@ def test_a_silent_serial_port_reads_as_unknown_never_ready():
 
 def test_a_malformed_reply_reads_as_unknown():
     controller, path, device = pty_pair()
+
+    def answer_garbage():
+        for _ in range(3):  # one reply per request, none of them a status byte (bit 7 set)
+            os.read(controller, 3)
+            os.write(controller, b"\x81")
+
+    answering = threading.Thread(target=answer_garbage)
+    answering.start()
     try:
-        os.write(controller, b"\xff\xff\xff")  # noise, not status bytes (bits 1 and 4 set, 0 and 7 clear)
-        printer = TicketPrinter(f"serial://{path}?timeout=0.2")
-        import threading
-
-        def answer_garbage():
-            for _ in range(3):
-                os.read(controller, 3)
-                os.write(controller, b"\x81")
-
-        t = threading.Thread(target=answer_garbage)
-        t.start()
-        assert printer.status().state is PrinterState.UNKNOWN
-        t.join(5)
+        assert TicketPrinter(f"serial://{path}?timeout=0.5").status().state is PrinterState.UNKNOWN
     finally:
+        answering.join(5)
         os.close(controller)
         os.close(device)
 
