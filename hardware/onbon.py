@@ -24,6 +24,8 @@ import enum
 import struct
 from dataclasses import dataclass
 
+from .gbtext import for_gb_fonts
+
 PREAMBLE = b"\xa5" * 8
 FRAME_START, FRAME_END = 0xA5, 0x5A
 SRC_PC = 0x8000
@@ -254,7 +256,7 @@ class Area:
 def encode_text(text: str) -> bytes:
     """Board text in GB2312, the controllers' font encoding; refuses what it cannot show."""
     try:
-        return text.replace("¥", "￥").encode("gb2312")
+        return for_gb_fonts(text).encode("gb2312")
     except UnicodeEncodeError as exc:
         raise ValueError(f'"{text[exc.start:exc.end]}" is not in GB2312: the board cannot show it') from None
 

@@ -20,6 +20,7 @@ from escpos.printer import Dummy
 from PIL import Image, ImageDraw, ImageFont
 
 from .fonts import font_path
+from .gbtext import for_gb_fonts
 
 # The few style commands a ticket needs (Epson ESC/POS reference), sent as they are.
 INIT = b"\x1b\x40"  # ESC @
@@ -42,7 +43,6 @@ PAPER = {80: (576, 48), 58: (384, 32)}
 # Size multiplier of the ticket number per paper width (GS ! n).
 NUMBER_SCALE = {80: 6, 58: 4}
 QR_MODULE_DOTS = {80: 6, 58: 4}
-_ASCII_LOOKALIKES = str.maketrans({"¥": "￥"})  # ¥ is 4 bytes in GB18030; ￥ is A3A4, on every font
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class TicketContent:
 
 def to_gb18030(text: str) -> bytes:
     """Chinese text as the printer's Chinese mode reads it."""
-    return text.translate(_ASCII_LOOKALIKES).encode("gb18030")
+    return for_gb_fonts(text).encode("gb18030")
 
 
 def cells(text: str) -> int:

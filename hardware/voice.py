@@ -57,7 +57,7 @@ def _cardinal(n: int, digits: tuple[str, ...] | str, ten: str, hundred: str, tho
 def window_pinyin(n: int) -> list[str]:
     words = _cardinal(n, DIGITS_PINYIN, "shi2", "bai3", "qian1")
     # 一 before 百 and 千 is said yì (yi4), as in 一百, 一千.
-    return ["yi4" if w == "yi1" and nxt in ("bai3", "qian1") else w for w, nxt in zip(words, [*words[1:], ""])]
+    return ["yi4" if w == "yi1" and nxt in ("bai3", "qian1") else w for w, nxt in zip(words, [*words[1:], ""], strict=True)]
 
 
 def window_hanzi(n: int) -> str:

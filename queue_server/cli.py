@@ -11,7 +11,7 @@ import logging
 import os
 import sqlite3
 import sys
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click

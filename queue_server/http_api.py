@@ -9,7 +9,6 @@ import asyncio
 import functools
 import json
 import logging
-from datetime import datetime
 from typing import Any
 
 from aiohttp import WSMsgType, web

@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from .core.hall import HallState
-from .core.model import PRIORITY_LABELS, HallConfig, Priority, Status, Ticket
 from .core.lifecycle import STATUS_LABELS
+from .core.model import PRIORITY_LABELS, HallConfig, Priority, Status, Ticket
 
 
 def _names(config: HallConfig, service: str, window: int | None) -> dict[str, Any]:

@@ -40,9 +40,9 @@ def test_device_add_prints_a_token_stored_only_as_hash(tmp_path):
 
 
 def test_events_verify_detects_a_tampered_ticket(tmp_path):
+    from queue_server.config import load_hall_config
     from queue_server.core.hall import HallState, Restored
     from queue_server.core.model import Priority
-    from queue_server.config import load_hall_config
     from queue_server.store import Store
 
     config = load_hall_config()

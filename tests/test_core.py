@@ -6,12 +6,12 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from queue_server.config import parse_hall_config
 from queue_server.core import errors
 from queue_server.core.hall import HallState, Restored
 from queue_server.core.model import Priority, Status, WindowStatus
 from queue_server.core.numbering import business_day, format_number
 from queue_server.core.replay import fold_tickets
-from queue_server.config import parse_hall_config
 
 from .conftest import OPENING, SHANGHAI, hall_data
 

@@ -76,6 +76,7 @@ def test_corrupted_frames_are_refused():
         onbon.unescape(b"\x01\xa6\x07")
     with pytest.raises(ValueError, match="GB2312"):
         onbon.encode_text("請到窗口😀")
+    assert onbon.encode_text("收费¥5") == "收费￥5".encode("gb2312")  # the full-width twin GB2312 has
 
 
 @pytest.fixture

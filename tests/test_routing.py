@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from queue_server.core.model import Priority
 
-from .test_core import new_state
 from .conftest import OPENING
+from .test_core import new_state
 
 
 def issue(state, service, priority=Priority.NORMAL, minutes=0):

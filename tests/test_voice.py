@@ -107,7 +107,7 @@ async def test_each_announcement_is_said_twice_and_they_never_overlap(tmp_path):
     frames, _ = wav_frames(files[0].read_bytes())
     assert frames == 2 * single + int(rate * 0.8)  # twice, with a pause between
     assert [s[0] for s in spans] == ["A001", "B002", "A001"]
-    assert all(a[2] <= b[1] for a, b in zip(spans, spans[1:]))  # one ends before the next starts
+    assert all(a[2] <= b[1] for a, b in zip(spans[:-1], spans[1:], strict=True))  # one ends before the next starts
 
 
 def test_repeat_wav_keeps_the_format():
