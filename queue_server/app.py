@@ -15,6 +15,7 @@ from . import accounts, appkeys
 from .auth import Authenticator
 from .core.model import HallConfig
 from .engine import Engine
+from .guides import GuideItem
 from .http_api import setup_routes
 from .http_errors import error_middleware
 from .hub import RECENT_EVENTS_KEPT, Hub
@@ -30,10 +31,14 @@ def hall_clock(config: HallConfig) -> Callable[[], datetime]:
 
 
 def init_app(
-    config: HallConfig, db_path: str | Path, clock: Callable[[], datetime] | None = None
+    config: HallConfig,
+    db_path: str | Path,
+    clock: Callable[[], datetime] | None = None,
+    guides: tuple[GuideItem, ...] = (),
 ) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[error_middleware])
     app[appkeys.CONFIG] = config
+    app[appkeys.GUIDES] = guides
     app[appkeys.CLOCK] = clock or hall_clock(config)
     app[appkeys.STORE] = Store(db_path)
     app[appkeys.HUB] = Hub()

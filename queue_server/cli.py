@@ -18,6 +18,7 @@ import click
 
 from . import accounts
 from .config import ConfigError, load_hall_config
+from .guides import hall_guides
 from .core.replay import fold_tickets
 from .schema import SchemaTooNew
 from .store import event_from_row, open_database
@@ -76,7 +77,7 @@ def serve(ctx: click.Context, serve_db: Path | None, config_path: Path | None, h
     from .store import StoreLocked
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = _load_config(config_path)
+    config, guides = _load_config(config_path)
     db_path: Path = ctx.obj["db"]
     url = f"http://{host}:{port}"
     if config_path is None:
@@ -91,7 +92,7 @@ def serve(ctx: click.Context, serve_db: Path | None, config_path: Path | None, h
                f"{len(config.windows)} windows; database {db_path}; serving {url}")
     loop = _event_loop()
     try:
-        web.run_app(init_app(config, db_path), host=host, port=port, print=None, loop=loop,
+        web.run_app(init_app(config, db_path, guides=guides), host=host, port=port, print=None, loop=loop,
                     access_log=None)
     except StoreLocked as exc:
         raise click.ClickException(str(exc)) from None
@@ -110,8 +111,10 @@ def _event_loop():
 
 
 def _load_config(path: Path | None):
+    """The hall config and its service guides, or the problems on stderr and exit 2."""
     try:
-        return load_hall_config(path)
+        config = load_hall_config(path)
+        return config, hall_guides(config, path)
     except ConfigError as exc:
         click.echo(f"hallqueue: the hall config has {len(exc.problems)} problem(s); not starting:", err=True)
         for problem in exc.problems:
@@ -126,9 +129,10 @@ def check_config(path: Path | None) -> None:
 
     Example: hallqueue check-config /srv/hall/hall.toml
     """
-    config = _load_config(path)
+    config, guides = _load_config(path)
     click.echo(f"ok: {config.name}: {len(config.departments)} departments, "
-               f"{len(config.services)} services, {len(config.windows)} windows")
+               f"{len(config.services)} services, {len(config.windows)} windows, "
+               f"{len(guides)} guide items")
 
 
 @main.group()

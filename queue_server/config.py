@@ -25,6 +25,7 @@ from .core.model import (
     OpeningHours,
     Rules,
     Service,
+    Tile,
     TimeRange,
     Window,
 )
@@ -59,6 +60,8 @@ class _HallSection(_Strict):
     session_hours: float = Field(12, gt=0, le=24)
     hours: HoursTable = Field(default_factory=lambda: {"mon-fri": ["08:30-12:00", "14:00-17:30"]})
     notices: list[str] = Field(default_factory=list)
+    guides: str | None = None  # the guide file, relative to this config file
+    public_url: str | None = Field(None, pattern=r"^https?://[^/\s]+/?$")  # for ticket QR codes
 
     @field_validator("day_start", mode="before")
     @classmethod
@@ -115,12 +118,19 @@ class _WindowSection(_Strict):
     services: list[str] = Field(min_length=1)
 
 
+class _TileSection(_Strict):
+    name: str = Field(min_length=1, max_length=12)
+    subtitle: str = ""
+    services: list[str] = Field(min_length=1)
+
+
 class _HallFile(_Strict):
     hall: _HallSection
     rules: _RulesSection = Field(default_factory=_RulesSection)
     departments: list[_DepartmentSection] = Field(min_length=1)
     services: list[_ServiceSection] = Field(min_length=1)
     windows: list[_WindowSection] = Field(min_length=1)
+    tiles: list[_TileSection] = Field(default_factory=list)  # the kiosk's home screen
 
 
 def _key(loc: tuple[Any, ...]) -> str:
@@ -131,6 +141,19 @@ def _key(loc: tuple[Any, ...]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out or "(top level)"
+
+
+def humanize(exc: ValidationError) -> list[str]:
+    """One line per schema error: ``windows[3].services: unknown key (check its spelling)``."""
+    problems = []
+    for err in exc.errors():
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check its spelling)"
+        elif err["type"] == "missing":
+            msg = "missing (required)"
+        problems.append(f"{_key(err['loc'])}: {msg}")
+    return problems
 
 
 def _parse_clock(hh: str, mm: str, allow_24: bool) -> time:
@@ -190,15 +213,7 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
     try:
         raw = _HallFile.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            msg = err["msg"]
-            if err["type"] == "extra_forbidden":
-                msg = "unknown key (check its spelling)"
-            elif err["type"] == "missing":
-                msg = "missing (required)"
-            problems.append(f"{_key(err['loc'])}: {msg}")
-        raise ConfigError(path, problems) from None
+        raise ConfigError(path, humanize(exc)) from None
 
     problems: list[str] = []
 
@@ -242,6 +257,12 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
             problems.append(f"windows[{i}].services: a service is listed twice")
         served.update(w.services)
         windows[w.number] = Window(w.number, w.name, tuple(w.services))
+    tiles = []
+    for i, t in enumerate(raw.tiles):
+        for j, code in enumerate(t.services):
+            if code not in services:
+                problems.append(f'tiles[{i}].services[{j}]: unknown service "{code}"')
+        tiles.append(Tile(t.name, t.subtitle, tuple(t.services)))
     for i, s in enumerate(raw.services):
         if s.code not in served:
             problems.append(f'services[{i}]: no window serves "{s.code}" (add it to a window\'s services)')
@@ -266,6 +287,9 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
         notices=tuple(raw.hall.notices),
         complaint_phone=raw.hall.complaint_phone,
         session_hours=raw.hall.session_hours,
+        tiles=tuple(tiles),
+        public_url=raw.hall.public_url.rstrip("/") if raw.hall.public_url else None,
+        guides_file=raw.hall.guides,
     )
 
 

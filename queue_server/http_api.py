@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import secrets
 import json
 import logging
 from typing import Any
@@ -23,7 +24,8 @@ from .core.model import Priority, Status
 from .engine import Context
 from .http_errors import ApiError, read_json
 from .openapi import openapi_document
-from .views import public_state, services_view, stored_ticket_view, ticket_view
+from .status_page import status_page
+from .views import guide_list, guide_view, public_state, services_view, stored_ticket_view, ticket_view
 
 _LOGGER = logging.getLogger(__name__)
 TICKET_ACTIONS = ("recall", "no-show", "start", "finish", "transfer", "cancel")
@@ -64,7 +66,8 @@ async def get_services(request: web.Request) -> web.Response:
     departments = [
         {"code": d.code, "name": d.name, "short_name": d.short_name} for d in config.departments.values()
     ]
-    return _json({"services": services, "departments": departments})
+    tiles = [{"name": t.name, "subtitle": t.subtitle, "services": list(t.services)} for t in config.tiles]
+    return _json({"services": services, "departments": departments, "tiles": tiles})
 
 
 async def get_state(request: web.Request) -> web.Response:
@@ -100,7 +103,8 @@ async def post_ticket(request: web.Request) -> web.Response:
         raise ApiError(403, "forbidden_priority", "绿色通道号请到咨询台由工作人员发放")
 
     def command(ctx: Context) -> tuple[bool, int, dict[str, Any] | None]:
-        issued = ctx.state.issue(body.service, body.priority, p.actor, ctx.now, body.request_id)
+        issued = ctx.state.issue(body.service, body.priority, p.actor, ctx.now, body.request_id,
+                                 public_code=secrets.token_urlsafe(6))
         ticket = ctx.state.active.get(issued.ticket_id)
         return issued.created, issued.ticket_id, ticket_view(ctx.state, ticket) if ticket else None
 
@@ -184,6 +188,59 @@ async def post_window_status(request: web.Request) -> web.Response:
         return {"number": number, "status": w.status.value, "since": w.since.isoformat() if w.since else None}
 
     return _json(await request.app[appkeys.ENGINE].submit(command))
+
+
+# ---------------------------------------------------------------- devices and guides
+
+
+class FaultReport(_Body):
+    component: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    state: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")  # "ok" clears it
+    message: str = Field("", max_length=200)
+
+
+async def post_device_fault(request: web.Request) -> web.Response:
+    """A kiosk or display PC reports one of its parts (printer, board 3 ...) so staff see it."""
+    p = await request.app[appkeys.AUTH].require(request, "kiosk", "display")
+    body = await read_json(request, FaultReport)
+
+    def command(ctx: Context) -> dict[str, Any]:
+        changed = ctx.state.report_fault(p.name, body.component, body.state, body.message, ctx.now)
+        return {"device": p.name, "component": body.component, "state": body.state, "changed": changed}
+
+    return _json(await request.app[appkeys.ENGINE].submit(command))
+
+
+async def get_guides(request: web.Request) -> web.Response:
+    return _json({"items": guide_list(request.app[appkeys.CONFIG], request.app[appkeys.GUIDES])})
+
+
+async def get_guide(request: web.Request) -> web.Response:
+    code = request.match_info["code"]
+    for item in request.app[appkeys.GUIDES]:
+        if item.code == code:
+            return _json(guide_view(request.app[appkeys.CONFIG], item))
+    raise ApiError(404, "unknown_guide", f"没有这项服务指南：{code}", guide=code)
+
+
+async def get_status_page(request: web.Request) -> web.Response:
+    """The page a ticket's QR code opens: public, the ticket found by its unguessable code."""
+    code = request.match_info["code"]
+    config = request.app[appkeys.CONFIG]
+
+    def command(ctx: Context) -> dict[str, Any] | None:
+        for ticket in ctx.state.active.values():
+            if ticket.public_code == code:
+                return ticket_view(ctx.state, ticket)
+        return None
+
+    view = await request.app[appkeys.ENGINE].submit(command)
+    if view is None:
+        row = await asyncio.get_running_loop().run_in_executor(
+            request.app[appkeys.READERS], request.app[appkeys.STORE].ticket_by_code, code)
+        view = stored_ticket_view(config, row) if row else None
+    return web.Response(text=status_page(config.name, view), content_type="text/html",
+                        status=200 if view else 404, headers={"Cache-Control": "no-store"})
 
 
 # ---------------------------------------------------------------- sign-in
@@ -317,3 +374,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post(r"/api/tickets/{id:\d+}/{action:" + actions + "}", post_ticket_action, name="ticket_action")
     app.router.add_post(r"/api/windows/{number:\d+}/call-next", post_call_next, name="call_next")
     app.router.add_post(r"/api/windows/{number:\d+}/{change:pause|resume}", post_window_status, name="window_status")
+    app.router.add_post("/api/devices/faults", post_device_fault, name="device_faults")
+    app.router.add_get("/api/guides", get_guides, name="guides")
+    app.router.add_get(r"/api/guides/{code:[a-z0-9_-]+}", get_guide, name="guide")
+    app.router.add_get(r"/t/{code:[A-Za-z0-9_-]{4,20}}", get_status_page, name="status_page")

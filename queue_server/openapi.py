@@ -17,7 +17,7 @@ ERROR_CODES = [
     "forbidden", "forbidden_priority", "wrong_window", "not_found", "method_not_allowed",
     "unknown_service", "unknown_window", "unknown_ticket", "illegal_transition", "service_closed",
     "daily_cap_reached", "recall_limit", "window_closed", "window_paused", "window_busy",
-    "window_occupied", "payload_too_large", "store_unavailable", "internal_error",
+    "window_occupied", "payload_too_large", "store_unavailable", "internal_error", "unknown_guide",
 ]
 
 
@@ -120,7 +120,27 @@ def openapi_document() -> dict[str, Any]:
         original_service=_nullable(STR),
         waiting_ahead={"type": "integer", "minimum": 0, "description": "Live for a waiting ticket."},
         estimated_wait_s={"type": "integer", "minimum": 0},
+        status_path=_nullable({"type": "string", "description": "The ticket's status page, /t/CODE."}),
+        status_url=_nullable({"type": "string", "description": "status_path on the hall's public_url."}),
     )
+    guide_short = _obj(
+        ["code", "name", "kind", "service", "initials"],
+        code=STR, name=STR, kind={"enum": ["即办件", "承诺件"]}, service=STR, service_name=STR,
+        department=STR, department_name=STR, initials=STR, keywords={"type": "array", "items": STR},
+    )
+    text_list = {"type": "array", "items": STR}
+    guide = {
+        **guide_short,
+        "required": [*guide_short["required"], "legal_basis", "conditions", "materials", "procedure",
+                     "statutory_limit", "promised_limit", "fees", "complaint_phone"],
+        "properties": {
+            **guide_short["properties"],
+            "legal_basis": text_list, "conditions": text_list, "materials": text_list,
+            "procedure": text_list, "statutory_limit": STR, "promised_limit": STR,
+            "complaint_phone": STR,
+            "fees": {"type": "array", "items": _obj(["name", "standard"], name=STR, standard=STR, basis=STR)},
+        },
+    }
     service = _obj(
         ["code", "name", "prefix", "department", "waiting", "open"],
         code=STR, name=STR, prefix=STR, department=STR, department_name=STR,
@@ -160,16 +180,19 @@ def openapi_document() -> dict[str, Any]:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {"Ticket": ticket, "Service": service, "WindowState": window_state,
-                        "Call": call, "State": state, "Error": error},
+                        "Call": call, "State": state, "Error": error, "GuideShort": guide_short,
+                        "Guide": guide},
         },
         "paths": {
             "/api/services": {"get": {
                 "summary": "The services with their live waiting counts and whether they issue now.",
-                "responses": {"200": _resp("Services and departments.", _obj(
-                    ["services", "departments"],
+                "responses": {"200": _resp("Services, departments and the kiosk's home tiles.", _obj(
+                    ["services", "departments", "tiles"],
                     services={"type": "array", "items": _ref("Service")},
                     departments={"type": "array", "items": _obj(["code", "name"], code=STR, name=STR,
-                                                                short_name=STR)}))},
+                                                                short_name=STR)},
+                    tiles={"type": "array", "items": _obj(["name", "services"], name=STR, subtitle=STR,
+                                                          services={"type": "array", "items": STR})}))},
             }},
             "/api/state": {"get": {
                 "summary": "Public snapshot for screens (no personal data).",
@@ -247,6 +270,34 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {"200": _resp("The called ticket.", _ref("Ticket")),
                               "204": _resp("Nobody waits for this window."),
                               **_errors(401, 403, 404, 409, 503)},
+            }},
+            "/api/devices/faults": {"post": {
+                "summary": "A kiosk or display PC reports a part's state (printer paper, a board).",
+                "description": "`state` \"ok\" clears the part's fault. Shown to the hall manager.",
+                "security": SECURED,
+                "requestBody": {"required": True, **_json_body(_obj(
+                    ["component", "state"], component=STR, state=STR, message=STR))},
+                "responses": {"200": _resp("Recorded.", _obj(
+                    ["device", "component", "state", "changed"], device=STR, component=STR, state=STR,
+                    changed={"type": "boolean", "description": "False when it repeats the known state."})),
+                    **_errors(400, 401, 403, 413, 503)},
+            }},
+            "/api/guides": {"get": {
+                "summary": "服务指南: every item in short, with pinyin initials for search (public).",
+                "responses": {"200": _resp("The items.", _obj(
+                    ["items"], items={"type": "array", "items": _ref("GuideShort")}))},
+            }},
+            "/api/guides/{code}": {"get": {
+                "summary": "One 服务指南 item with every field (public).",
+                "parameters": [{"name": "code", "in": "path", "required": True, "schema": STR}],
+                "responses": {"200": _resp("The item.", _ref("Guide")),
+                              "404": _resp("No such item (`unknown_guide`).", _ref("Error"))},
+            }},
+            "/t/{code}": {"get": {
+                "summary": "A ticket's status page for visitors' phones (HTML, public, behind its QR code).",
+                "parameters": [{"name": "code", "in": "path", "required": True, "schema": STR}],
+                "responses": {"200": {"description": "The page.", "content": {"text/html": {}}},
+                              "404": {"description": "No ticket has that code.", "content": {"text/html": {}}}},
             }},
             "/api/windows/{number}/pause": {"post": _window_change("暂停服务: the window takes no calls.")},
             "/api/windows/{number}/resume": {"post": _window_change("恢复服务.")},

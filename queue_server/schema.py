@@ -118,7 +118,28 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial]
+def _v2_status_links_and_faults(db: sqlite_utils.Database) -> None:
+    """Tickets get a public code for their status page; devices report faults."""
+    db["tickets"].add_column("public_code", str)
+    db["tickets"].create_index(["public_code"], unique=True)
+    db["device_faults"].create(
+        {
+            "id": int,
+            "device": str,
+            "component": str,
+            "state": str,
+            "message": str,
+            "since": str,
+            "cleared_at": str,
+        },
+        pk="id",
+        not_null={"device", "component", "state", "since"},
+    )
+    # One row per fault episode: the same part failing again later is a new row.
+    db["device_faults"].create_index(["device", "component", "since"], unique=True)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial, _v2_status_links_and_faults]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import sqlite_utils
 
 from .core.hall import Journal, RecentCall, Restored
-from .core.model import Event, HallConfig, Ticket, WindowState, WindowStatus
+from .core.model import Event, Fault, HallConfig, Ticket, WindowState, WindowStatus
 from .core.numbering import business_day
 from .schema import migrate
 
@@ -33,7 +33,7 @@ ACTIVE = ("waiting", "called", "serving")
 TICKET_COLUMNS = (
     "id business_day number prefix seq service priority status issued_at queued_since issued_by "
     "request_id waiting_ahead estimated_wait_s called_at started_at finished_at window call_count "
-    "no_show_count transfer_count original_service"
+    "no_show_count transfer_count original_service public_code"
 ).split()
 _UPSERT_TICKET = (
     f"INSERT INTO tickets ({', '.join(f'[{c}]' for c in TICKET_COLUMNS)}) "
@@ -46,6 +46,12 @@ _UPSERT_WINDOW = (
     "VALUES (:number, :status, :ticket_id, :clerk, :since, :priority_streak) "
     "ON CONFLICT(number) DO UPDATE SET status = excluded.status, ticket_id = excluded.ticket_id, "
     "clerk = excluded.clerk, since = excluded.since, priority_streak = excluded.priority_streak"
+)
+_UPSERT_FAULT = (
+    "INSERT INTO device_faults (device, component, state, message, since, cleared_at) "
+    "VALUES (:device, :component, :state, :message, :since, :cleared_at) "
+    "ON CONFLICT(device, component, since) DO UPDATE SET state = excluded.state, "
+    "message = excluded.message, cleared_at = excluded.cleared_at"
 )
 _INSERT_EVENT = (
     "INSERT INTO events (seq, at, business_day, kind, actor, ticket_id, number, service, "
@@ -168,6 +174,8 @@ class Store:
                     db.conn.executemany(_UPSERT_TICKET, [t.as_dict() for t in journal.tickets.values()])
                 if journal.windows:
                     db.conn.executemany(_UPSERT_WINDOW, [w.as_dict() for w in journal.windows.values()])
+                if journal.faults:
+                    db.conn.executemany(_UPSERT_FAULT, [f.as_dict() for f in journal.faults.values()])
                 if journal.events:
                     db.conn.executemany(_INSERT_EVENT, [event_row(e, day) for e in journal.events])
                 # The state's day, so a restart on a later day knows what to expire.
@@ -244,10 +252,19 @@ class Store:
             },
             finished_today=tickets("business_day = ? AND status = 'done'", [d]),
             recent_calls=recent,
+            faults=[
+                Fault(r["device"], r["component"], r["state"], r["message"] or "",
+                      datetime.fromisoformat(r["since"]))
+                for r in db.query("SELECT * FROM device_faults WHERE cleared_at IS NULL ORDER BY id")
+            ],
         )
 
     def ticket(self, ticket_id: int) -> dict[str, Any] | None:
         rows = list(self.reader().query("SELECT * FROM tickets WHERE id = ?", [ticket_id]))
+        return rows[0] if rows else None
+
+    def ticket_by_code(self, code: str) -> dict[str, Any] | None:
+        rows = list(self.reader().query("SELECT * FROM tickets WHERE public_code = ?", [code]))
         return rows[0] if rows else None
 
     def latest_events(self, limit: int) -> list[Event]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from .core.hall import HallState
 from .core.lifecycle import STATUS_LABELS
+from .guides import GuideItem, pinyin_initials
 from .core.model import PRIORITY_LABELS, HallConfig, Priority, Status, Ticket
 
 
@@ -42,6 +43,9 @@ def stored_ticket_view(config: HallConfig, row: dict[str, Any]) -> dict[str, Any
         "original_service": row["original_service"],
         "waiting_ahead": 0,
         "estimated_wait_s": 0,
+        "status_path": f"/t/{row['public_code']}" if row.get("public_code") else None,
+        "status_url": (f"{config.public_url}/t/{row['public_code']}"
+                       if row.get("public_code") and config.public_url else None),
     }
     out.update(_names(config, row["service"], row["window"]))
     return out
@@ -121,3 +125,29 @@ def public_state(state: HallState, now: datetime) -> dict[str, Any]:
         ],
     }
 
+
+
+def guide_list(config: HallConfig, guides: tuple[GuideItem, ...]) -> list[dict[str, Any]]:
+    """Every guide item in short, with what a search needs (name, initials, keywords)."""
+    return [
+        {
+            "code": g.code,
+            "name": g.name,
+            "kind": g.kind,
+            "service": g.service,
+            "initials": pinyin_initials(g.name),
+            "keywords": list(g.keywords),
+            **{k: v for k, v in _names(config, g.service, None).items() if k != "window_name"},
+        }
+        for g in guides
+    ]
+
+
+def guide_view(config: HallConfig, g: GuideItem) -> dict[str, Any]:
+    """One guide item with every field of the printed 服务指南."""
+    out = g.model_dump()
+    out["fees"] = [f.model_dump() for f in g.fees]
+    out["complaint_phone"] = g.complaint_phone or config.complaint_phone
+    out["initials"] = pinyin_initials(g.name)
+    out.update({k: v for k, v in _names(config, g.service, None).items() if k != "window_name"})
+    return out

@@ -13,6 +13,7 @@ import pytest
 from queue_server import accounts
 from queue_server.app import init_app
 from queue_server.config import parse_hall_config
+from queue_server.guides import parse_guides
 from queue_server.store import open_database
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -48,6 +49,34 @@ TEST_HALL = {
         {"number": 3, "name": "税务", "services": ["tax"]},
         {"number": 4, "name": "综合窗口", "services": ["water-pay", "tax", "idcard"]},
     ],
+    "tiles": [
+        {"name": "户政", "subtitle": "户口 身份证", "services": ["hukou", "idcard"]},
+        {"name": "税务", "services": ["tax"]},
+        {"name": "公共服务", "subtitle": "水费", "services": ["water-pay"]},
+    ],
+}
+
+TEST_GUIDES = {
+    "items": [
+        {
+            "code": "hukou-in", "name": "户口迁入登记", "service": "hukou", "kind": "承诺件",
+            "legal_basis": ["《中华人民共和国户口登记条例》第十三条"],
+            "conditions": ["在本市有合法稳定住所"],
+            "materials": ["居民身份证原件", "居民户口簿原件", "准予迁入证明"],
+            "procedure": ["窗口受理", "审核", "办结"],
+            "statutory_limit": "20个工作日", "promised_limit": "5个工作日",
+            "keywords": ["落户"],
+        },
+        {
+            "code": "idcard-new", "name": "居民身份证申领", "service": "idcard", "kind": "承诺件",
+            "legal_basis": ["《中华人民共和国居民身份证法》"],
+            "conditions": ["年满十六周岁的本市户籍居民"],
+            "materials": ["居民户口簿原件"],
+            "procedure": ["采集人像和指纹", "审核", "制证", "领证"],
+            "statutory_limit": "60日", "promised_limit": "30日",
+            "fees": [{"name": "居民身份证工本费", "standard": "20元/证", "basis": "发改价格〔2003〕2322号"}],
+        },
+    ]
 }
 
 
@@ -59,6 +88,11 @@ def hall_data() -> dict:
 @pytest.fixture
 def hall_config():
     return parse_hall_config(hall_data(), "test-hall.toml")
+
+
+@pytest.fixture
+def guides(hall_config):
+    return parse_guides(copy.deepcopy(TEST_GUIDES), hall_config, "test-guides.toml")
 
 
 class Clock:
@@ -135,8 +169,8 @@ def provision(db_path: Path, windows, admins=("admin",)) -> tuple[str, str]:
 
 
 @pytest.fixture
-async def hall(aiohttp_client, tmp_path, hall_config, clock) -> Hall:
+async def hall(aiohttp_client, tmp_path, hall_config, guides, clock) -> Hall:
     db_path = tmp_path / "hall.db"
     kiosk, display = provision(db_path, hall_config.windows)
-    client = await aiohttp_client(init_app(hall_config, db_path, clock))
+    client = await aiohttp_client(init_app(hall_config, db_path, clock, guides))
     return Hall(client, db_path, clock, kiosk, display)

@@ -31,6 +31,7 @@ from .errors import (
 from .estimate import estimated_wait_s, updated_average
 from .model import (
     Event,
+    Fault,
     HallConfig,
     Priority,
     Status,
@@ -51,11 +52,12 @@ class Journal:
 
     tickets: dict[int, Ticket] = field(default_factory=dict)
     windows: dict[int, WindowState] = field(default_factory=dict)
+    faults: dict[tuple[str, str], Fault] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     day: date | None = None  # the business day the journal was taken in
 
     def __bool__(self) -> bool:
-        return bool(self.tickets or self.windows or self.events)
+        return bool(self.tickets or self.windows or self.faults or self.events)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class Restored:
     requests: dict[tuple[str, str], int]  # (issued_by, request_id) -> ticket id, business_day
     finished_today: list[Ticket]  # for the service-time averages, any order
     recent_calls: list[RecentCall]  # oldest first
+    faults: list[Fault] = field(default_factory=list)  # not cleared yet
 
     @classmethod
     def empty(cls, day: date) -> Restored:
@@ -117,6 +120,7 @@ class HallState:
         for t in sorted(restored.finished_today, key=lambda t: t.finished_at):
             self._learn_service_time(t)
         self.recent_calls: deque[RecentCall] = deque(restored.recent_calls, maxlen=RECENT_CALLS_KEPT)
+        self.faults: dict[tuple[str, str], Fault] = {(f.device, f.component): f for f in restored.faults}
         for t in restored.active_tickets:
             if t.service not in config.services:
                 self._expire_removed(t, restored.business_day)
@@ -262,6 +266,7 @@ class HallState:
         actor: str,
         now: datetime,
         request_id: str | None = None,
+        public_code: str | None = None,
     ) -> Issued:
         """Take a ticket (取号).
 
@@ -302,6 +307,7 @@ class HallState:
             queued_since=now,
             issued_by=actor,
             request_id=request_id,
+            public_code=public_code,
         )
         queue = self.queues[service.code]
         queue.add(ticket)
@@ -369,6 +375,31 @@ class HallState:
                     number=held.number,
                 )
             w.ticket_id = None
+
+    # ------------------------------------------------------------ device faults
+
+    def report_fault(self, device: str, component: str, state: str, message: str, now: datetime) -> bool:
+        """A device says how one of its parts is (``state`` "ok" clears a fault).
+
+        Returns whether anything changed; a repeated report of the same state changes nothing.
+        """
+        key = (device, component)
+        current = self.faults.get(key)
+        if state == "ok":
+            if current is None:
+                return False
+            current.cleared_at = now
+            del self.faults[key]
+            self.journal.faults[key] = current
+            self._emit("device_fault_cleared", device, now, **{**current.as_dict(), "state": current.state})
+            return True
+        if current is not None and current.state == state:
+            return False
+        fault = Fault(device, component, state, message, current.since if current else now)
+        self.faults[key] = fault
+        self.journal.faults[key] = fault
+        self._emit("device_fault", device, now, **fault.as_dict())
+        return True
 
     # ------------------------------------------------------------ calling
 

@@ -141,6 +141,15 @@ class Window:
 
 
 @dataclass(frozen=True)
+class Tile:
+    """A tile of the kiosk's home screen: a department or life event and its services."""
+
+    name: str
+    subtitle: str
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Rules:
     """The hall's queueing rules (``[rules]`` in the config)."""
 
@@ -163,6 +172,9 @@ class HallConfig:
     notices: tuple[str, ...] = ()
     complaint_phone: str = ""
     session_hours: float = 12.0
+    tiles: tuple[Tile, ...] = ()
+    public_url: str | None = None  # how visitors' phones reach the server (ticket QR codes)
+    guides_file: str | None = None  # as written in the config: relative to the config file
 
 
 # ---------------------------------------------------------------- state
@@ -194,6 +206,7 @@ class Ticket:
     no_show_count: int = 0
     transfer_count: int = 0
     original_service: str | None = None
+    public_code: str | None = None  # the ticket's status-page link (/t/CODE), unguessable
 
     def as_dict(self) -> dict[str, Any]:
         def iso(value: datetime | None) -> str | None:
@@ -222,6 +235,7 @@ class Ticket:
             "no_show_count": self.no_show_count,
             "transfer_count": self.transfer_count,
             "original_service": self.original_service,
+            "public_code": self.public_code,
         }
 
     @classmethod
@@ -252,6 +266,7 @@ class Ticket:
             no_show_count=row["no_show_count"],
             transfer_count=row["transfer_count"],
             original_service=row["original_service"],
+            public_code=row.get("public_code"),
         )
 
 
@@ -272,6 +287,28 @@ class WindowState:
             "clerk": self.clerk,
             "since": self.since.isoformat() if self.since else None,
             "priority_streak": self.priority_streak,
+        }
+
+
+@dataclass
+class Fault:
+    """A device problem a kiosk or display PC reported (打印机缺纸, 屏幕无应答 ...)."""
+
+    device: str
+    component: str  # e.g. "printer", "board-3"
+    state: str  # e.g. "paper_out", "silent"
+    message: str
+    since: datetime
+    cleared_at: datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "device": self.device,
+            "component": self.component,
+            "state": self.state,
+            "message": self.message,
+            "since": self.since.isoformat(),
+            "cleared_at": self.cleared_at.isoformat() if self.cleared_at else None,
         }
 
 

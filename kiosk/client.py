@@ -1,0 +1,89 @@
+"""The kiosk's small client of the queue server's API (aiohttp, async).
+
+Every failure becomes one of two exceptions: ``ServerUnavailable`` (the server cannot be
+reached or did not answer in time: retry later) or ``Refused`` (the server answered with an
+error: its code and Chinese message are kept to show to the visitor).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+
+DEFAULT_TIMEOUT_S = 5.0
+
+
+class ServerUnavailable(Exception):
+    """The queue server did not answer (down, unreachable, too slow)."""
+
+
+class Refused(Exception):
+    """The server answered with an error."""
+
+    def __init__(self, status: int, code: str, message: str, details: dict | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.details = details or {}
+
+
+class KioskClient:
+    def __init__(self, base_url: str, token: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> KioskClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                headers={"Authorization": f"Bearer {self.token}"}, timeout=self.timeout
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def _call(self, method: str, path: str, body: dict | None = None) -> Any:
+        try:
+            async with self._http().request(method, self.base_url + path, json=body) as resp:
+                data = await resp.json(content_type=None) if resp.status != 204 else None
+                if resp.status >= 400:
+                    error = (data or {}).get("error", {}) if isinstance(data, dict) else {}
+                    if resp.status >= 500 and error.get("code") in (None, "store_unavailable"):
+                        raise ServerUnavailable(error.get("message") or f"HTTP {resp.status}")
+                    raise Refused(resp.status, error.get("code", "http_error"),
+                                  error.get("message", f"HTTP {resp.status}"), error.get("details"))
+                return data
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise ServerUnavailable(str(exc) or type(exc).__name__) from exc
+
+    async def services(self) -> dict[str, Any]:
+        """Services (with waiting counts and open/closed), departments and home tiles."""
+        return await self._call("GET", "/api/services")
+
+    async def guides(self) -> list[dict[str, Any]]:
+        return (await self._call("GET", "/api/guides"))["items"]
+
+    async def guide(self, code: str) -> dict[str, Any]:
+        return await self._call("GET", f"/api/guides/{code}")
+
+    async def take_ticket(self, service: str, priority: str, request_id: str) -> dict[str, Any]:
+        return await self._call("POST", "/api/tickets",
+                                {"service": service, "priority": priority, "request_id": request_id})
+
+    async def report(self, component: str, state: str, message: str = "") -> None:
+        """Tell the server how a part of this kiosk is (``state`` "ok" clears a fault)."""
+        await self._call("POST", "/api/devices/faults",
+                         {"component": component, "state": state, "message": message})
+
+    def events_url(self) -> str:
+        return self.base_url.replace("http", "ws", 1) + "/api/events"
