@@ -268,6 +268,7 @@ def test_tickets_of_a_service_removed_from_the_config_expire_on_restore():
     data = hall_data()
     data["services"] = [s for s in data["services"] if s["code"] != "water-pay"]
     data["windows"][3]["services"].remove("water-pay")
+    data["tiles"] = [t for t in data["tiles"] if "water-pay" not in t["services"]]
     config = parse_hall_config(data, "test-hall.toml")
     restored = Restored.empty(OPENING.date())
     restored.active_tickets.append(ticket)
