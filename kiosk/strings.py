@@ -6,9 +6,9 @@ from hardware.printer_status import PrinterState
 
 HOME_TITLE = "请选择办理的业务"
 ELDERLY_LANE = "特别通道"
-ELDERLY_LANE_HINT = "老年人、残疾人优先（请到窗口出示证件）"
+ELDERLY_LANE_HINT = "老年人、残疾人优先办理"
 GUIDES = "服务指南"
-GUIDES_HINT = "查看办事材料、时限和收费"
+GUIDES_HINT = "材料 · 时限 · 收费"
 SEARCH_HINT = "输入事项名称或拼音首字母，如 户口 或 hkqr"
 SEARCH_EMPTY = "没有找到相关事项，请换个词试试，或到咨询台询问"
 BACK = "返回"

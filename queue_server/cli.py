@@ -18,8 +18,8 @@ import click
 
 from . import accounts
 from .config import ConfigError, load_hall_config
-from .guides import hall_guides
 from .core.replay import fold_tickets
+from .guides import hall_guides
 from .schema import SchemaTooNew
 from .store import event_from_row, open_database
 
@@ -234,10 +234,11 @@ def backup(ctx: click.Context, destination: Path) -> None:
 
 
 def _add_device_commands() -> None:
-    # The device drivers' own commands (printer, board, announce) live with the drivers.
+    # The device drivers' and the kiosk's own commands live with them.
     from hardware.cli import COMMANDS
+    from kiosk.cli import kiosk
 
-    for command in COMMANDS:
+    for command in (*COMMANDS, kiosk):
         main.add_command(command)
 
 

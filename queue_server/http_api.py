@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import secrets
 import json
 import logging
+import secrets
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -67,7 +67,8 @@ async def get_services(request: web.Request) -> web.Response:
         {"code": d.code, "name": d.name, "short_name": d.short_name} for d in config.departments.values()
     ]
     tiles = [{"name": t.name, "subtitle": t.subtitle, "services": list(t.services)} for t in config.tiles]
-    return _json({"services": services, "departments": departments, "tiles": tiles})
+    hall = {"name": config.name, "complaint_phone": config.complaint_phone}
+    return _json({"hall": hall, "services": services, "departments": departments, "tiles": tiles})
 
 
 async def get_state(request: web.Request) -> web.Response:

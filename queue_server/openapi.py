@@ -187,7 +187,8 @@ def openapi_document() -> dict[str, Any]:
             "/api/services": {"get": {
                 "summary": "The services with their live waiting counts and whether they issue now.",
                 "responses": {"200": _resp("Services, departments and the kiosk's home tiles.", _obj(
-                    ["services", "departments", "tiles"],
+                    ["hall", "services", "departments", "tiles"],
+                    hall=_obj(["name"], name=STR, complaint_phone=STR),
                     services={"type": "array", "items": _ref("Service")},
                     departments={"type": "array", "items": _obj(["code", "name"], code=STR, name=STR,
                                                                 short_name=STR)},

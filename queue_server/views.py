@@ -7,8 +7,8 @@ from typing import Any
 
 from .core.hall import HallState
 from .core.lifecycle import STATUS_LABELS
-from .guides import GuideItem, pinyin_initials
 from .core.model import PRIORITY_LABELS, HallConfig, Priority, Status, Ticket
+from .guides import GuideItem, pinyin_initials
 
 
 def _names(config: HallConfig, service: str, window: int | None) -> dict[str, Any]:

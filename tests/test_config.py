@@ -91,3 +91,19 @@ def test_server_does_not_start_on_a_bad_config(tmp_path):
     assert not (tmp_path / "hall.db").exists()
     ok = hallqueue(tmp_path / "hall.db", "check-config")
     assert ok.returncode == 0 and "潜江市政务服务中心" in ok.stdout
+
+
+def test_sample_guides_cover_every_service_with_complete_items():
+    from queue_server.guides import hall_guides
+
+    config = load_hall_config()
+    guides = hall_guides(config, None)
+    assert len(guides) >= 140
+    for code in config.services:
+        assert sum(1 for g in guides if g.service == code) >= 2, code
+        assert any(code in tile.services for tile in config.tiles), code
+    for g in guides:
+        assert g.legal_basis and g.conditions and g.materials and g.procedure
+        assert (g.kind == "即办件") == (g.promised_limit in ("即时办结", "当场办结")), g.code
+    elderly = [g for g in guides if "老年人优待证" in g.name]
+    assert elderly and elderly[0].kind == "即办件" and not elderly[0].fees

@@ -1,0 +1,44 @@
+"""``hallqueue kiosk``: run the touchscreen on a kiosk PC."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+
+@click.command()
+@click.option("--server", required=True, help="the queue server, e.g. http://192.168.1.10:8080")
+@click.option("--token", required=True, envvar="HALLQUEUE_KIOSK_TOKEN",
+              help="this kiosk's device token (hallqueue device add NAME --kind kiosk)")
+@click.option("--printer", "printer_uri", help="its ticket printer, e.g. usb://0416:5011 (none: screen only)")
+@click.option("--fullscreen", is_flag=True, help="take the whole screen (on the kiosk itself)")
+@click.option("--size", default="1080x1920", show_default=True, help="window size when not full screen")
+def kiosk(server: str, token: str, printer_uri: str | None, fullscreen: bool, size: str) -> None:
+    """Run the kiosk (取号机) against a queue server.
+
+    Example: hallqueue kiosk --server http://127.0.0.1:8080 --token TOKEN --printer dummy:
+    """
+    from hardware.printer import TicketPrinter
+    from hardware.printer_uri import PrinterUriError, parse_printer_uri
+
+    try:
+        printer = TicketPrinter(parse_printer_uri(printer_uri)) if printer_uri else None
+    except PrinterUriError as exc:
+        raise click.BadParameter(str(exc), param_hint="--printer") from None
+    try:
+        width, height = (int(x) for x in size.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter("write it as WIDTHxHEIGHT, e.g. 1080x1920", param_hint="--size") from None
+    os.environ.setdefault("KIVY_NO_ARGS", "1")  # our options are not Kivy's
+    from kivy.config import Config
+
+    Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
+    Config.set("graphics", "width", str(width))
+    Config.set("graphics", "height", str(height))
+    Config.set("kivy", "exit_on_escape", "0" if fullscreen else "1")
+
+    from .app import KioskApp
+    from .client import KioskClient
+
+    KioskApp(KioskClient(server, token), printer).run()
