@@ -62,7 +62,8 @@ async def run(args: argparse.Namespace) -> None:
             for n in range(1, args.clerks + 1):
                 accounts.add_user(db, f"clerk{n}", "clerk", PASSWORD, now)
             db.close()
-            server = ServerProcess(folder / "hall.db", folder / "hall.toml", folder / "server.log")
+            # warning: the one-line-per-change log would measure the disk, not the queue
+            server = ServerProcess(folder / "hall.db", folder / "hall.toml", folder / "server.log", "warning")
             await server.start()
             url = server.url
         try:

@@ -54,6 +54,7 @@ class KioskApp(App):
     tiles = ListProperty([])
     counts = DictProperty({})  # live waiting counts from the event stream
     guides = ListProperty([])
+    departments = DictProperty({})  # code -> {"name", "short_name"}
     online = BooleanProperty(False)  # the last call to the server got an answer
     live = BooleanProperty(False)  # the event stream is connected
     elderly_mode = BooleanProperty(False)  # 特别通道 chosen on the home screen
@@ -147,6 +148,7 @@ class KioskApp(App):
             self.hall_name = self.flow.hall_name = services["hall"]["name"]
             self.services = {s["code"]: s for s in services["services"]}
             self.tiles = services["tiles"]
+            self.departments = {d["code"]: d for d in services["departments"]}
             self.counts = {s["code"]: s["waiting"] for s in services["services"]}
             self.guides = guides
             self.online = True

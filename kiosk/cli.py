@@ -37,6 +37,9 @@ def kiosk(server: str, token: str, printer_uri: str | None, fullscreen: bool, si
     Config.set("graphics", "width", str(width))
     Config.set("graphics", "height", str(height))
     Config.set("kivy", "exit_on_escape", "0" if fullscreen else "1")
+    # A kiosk has no keyboard: the search box brings up Kivy's on-screen one, where pinyin
+    # initials (hkqr) find items; a system keyboard or IME still works where there is one.
+    Config.set("kivy", "keyboard_mode", "systemanddock" if fullscreen else "system")
 
     from .app import KioskApp
     from .client import KioskClient

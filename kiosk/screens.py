@@ -131,7 +131,8 @@ class GuidesScreen(Screen):
         departments.clear_widgets()
         seen: dict[str, str] = {}
         for g in app.guides:
-            seen.setdefault(g["department"], g["department_name"])
+            department = app.departments.get(g["department"], {})
+            seen.setdefault(g["department"], department.get("short_name") or g["department_name"])
         for code, name in seen.items():
             button = Factory.DepartmentButton(text=name)
             button.bind(on_release=lambda b, c=code: self.browse(c))

@@ -30,6 +30,7 @@ OFFLINE_RETRYING = "网络连接中断，正在自动重试……"
 RETRY = "重试"
 LIVE_LOST = "排队人数暂时无法更新"
 PRIORITY_LABEL = "特别通道"
+PRIORITY_CHECK = "【特别通道】请向窗口出示身份证件或残疾人证"
 
 GUIDE_FIELDS = (
     ("department_name", "实施部门"),

@@ -24,11 +24,15 @@ import sqlite_utils
 
 from .core.errors import QueueError
 from .core.hall import HallState
+from .core.model import Event
 from .core.model import HallConfig
 from .hub import Hub
 from .store import Store, StoreError
 
 _LOGGER = logging.getLogger(__name__)
+# One line per committed change (A001 issued hz-idcard by kiosk:lobby-1); `serve --log-level
+# warning` silences it.
+_EVENT_LOG = logging.getLogger("hallqueue.events")
 T = TypeVar("T")
 TICK_S = 15.0  # how often the day-turn check runs when nobody is taking tickets
 
@@ -142,12 +146,29 @@ class Engine:
         for fut, result, err in outcomes:
             _settle(fut, result, err)
         self.hub.publish(journal.events)
+        if _EVENT_LOG.isEnabledFor(logging.INFO):
+            for e in journal.events:
+                _EVENT_LOG.info("%s", describe(e))
 
     async def _rebuild_after_failure(self) -> None:
         try:
             await self._rebuild()
         except Exception:  # the disk is gone: keep the old state, every write fails until it returns
             _LOGGER.exception("could not reload the state from the database")
+
+
+def describe(e: Event) -> str:
+    """A committed change in one line, for the server's log."""
+    parts = [f"#{e.seq}"]
+    if e.ticket:
+        parts.append(f"{e.ticket['number']} {e.kind} {e.ticket['service']}")
+        if e.window is not None:
+            parts.append(f"window {e.window}")
+    else:
+        parts.append(e.kind + (f" window {e.window}" if e.window is not None else ""))
+        parts.extend(f"{k}={v}" for k, v in e.data.items() if k in ("device", "component", "state", "reason"))
+    parts.append(f"by {e.actor}")
+    return " ".join(parts)
 
 
 def _settle(fut: asyncio.Future, result: Any, err: BaseException | None) -> None:

@@ -55,8 +55,8 @@ def hallqueue(db: Path, *args: str, stdin: str | None = None) -> subprocess.Comp
 
 
 class ServerProcess:
-    def __init__(self, db: Path, config: Path, log: Path) -> None:
-        self.db, self.config, self.log = db, config, log
+    def __init__(self, db: Path, config: Path, log: Path, log_level: str = "info") -> None:
+        self.db, self.config, self.log, self.log_level = db, config, log, log_level
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -65,7 +65,7 @@ class ServerProcess:
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "queue_server", "--db", str(self.db), "serve",
-                 "--config", str(self.config), "--port", str(self.port)],
+                 "--config", str(self.config), "--port", str(self.port), "--log-level", self.log_level],
                 stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
         deadline = time.monotonic() + 30

@@ -67,6 +67,8 @@ def test_elderly_lane_issues_a_priority_ticket(kiosk, server, tmp_path):
     d.tap(d.screen().ids.services.children[-1])
     d.wait_until(lambda: d.app.root.current == "ticket", what="ticket screen")
     assert server_tickets(server, tmp_path / "hall.db")[0]["priority"] == "elderly"
+    assert "特别通道" in d.screen().ids.priority.text
+    d.screenshot("kiosk-ticket-elderly.png")
 
 
 def test_guide_search_by_characters_and_initials_then_take_a_ticket(kiosk, server, tmp_path):
@@ -75,6 +77,9 @@ def test_guide_search_by_characters_and_initials_then_take_a_ticket(kiosk, serve
     d.tap(d.screen().ids.guides)
     d.wait_until(lambda: d.app.root.current == "guides", what="guides")
     guides = d.screen()
+    d.tap(button(guides.ids.departments, "民政"))  # browse by department
+    browsed = [c.text for c in guides.ids.results.children]
+    assert browsed and any("老年人优待证" in n for n in browsed) and not any("护照" in n for n in browsed)
     d.tap(guides.ids.query)
     d.wait_until(lambda: guides.ids.query.focus, what="search focus")
     d.type_text("户口")
