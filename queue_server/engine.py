@@ -24,8 +24,7 @@ import sqlite_utils
 
 from .core.errors import QueueError
 from .core.hall import HallState
-from .core.model import Event
-from .core.model import HallConfig
+from .core.model import Event, HallConfig
 from .hub import Hub
 from .store import Store, StoreError
 
