@@ -18,6 +18,7 @@ from .engine import Engine
 from .guides import GuideItem
 from .http_api import setup_routes
 from .http_errors import error_middleware
+from .pages import setup_pages
 from .hub import RECENT_EVENTS_KEPT, Hub
 from .store import Store
 
@@ -47,6 +48,7 @@ def init_app(
     app.cleanup_ctx.append(_engine_ctx)
     app.on_shutdown.append(_close_sockets)
     setup_routes(app)
+    setup_pages(app)
     return app
 
 

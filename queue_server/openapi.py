@@ -158,7 +158,7 @@ def openapi_document() -> dict[str, Any]:
     state = _obj(
         ["seq", "business_day", "services", "windows", "recent_calls"],
         seq=INT, at=TIME, business_day=DAY,
-        hall=_obj(["name"], name=STR, complaint_phone=STR),
+        hall=_obj(["name"], name=STR, complaint_phone=STR, timezone=STR),
         notices={"type": "array", "items": STR},
         services={"type": "array", "items": _ref("Service")},
         windows={"type": "array", "items": _ref("WindowState")},
@@ -299,6 +299,18 @@ def openapi_document() -> dict[str, Any]:
                 "parameters": [{"name": "code", "in": "path", "required": True, "schema": STR}],
                 "responses": {"200": {"description": "The page.", "content": {"text/html": {}}},
                               "404": {"description": "No ticket has that code.", "content": {"text/html": {}}}},
+            }},
+            "/display": {"get": {
+                "summary": "The lobby screen (HTML): latest calls, windows, waiting, notices; pushed live.",
+                "parameters": [{"name": "services", "in": "query", "required": False, "schema": STR,
+                                "description": "Comma-separated service codes: a screen for part of the hall."}],
+                "responses": {"200": {"description": "The page.", "content": {"text/html": {}}}},
+            }},
+            "/display/static/{name}": {"get": {
+                "summary": "The lobby screen's script, style sheet and bundled CJK font.",
+                "parameters": [{"name": "name", "in": "path", "required": True, "schema": STR}],
+                "responses": {"200": {"description": "The file."},
+                              "404": _resp("No such file (`not_found`).", _ref("Error"))},
             }},
             "/api/windows/{number}/pause": {"post": _window_change("暂停服务: the window takes no calls.")},
             "/api/windows/{number}/resume": {"post": _window_change("恢复服务.")},

@@ -86,6 +86,7 @@ class ServerProcess:
         assert self.proc is not None
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
+        # The killed server's lock went with it; its port is free again for a restart.
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

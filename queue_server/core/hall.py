@@ -158,10 +158,15 @@ class HallState:
             self.journal.tickets[ticket.id] = ticket
             services = {ticket.service, *data.pop("also_services", ())}
             data["waiting"] = {s: len(self.queues[s]) for s in services if s in self.queues}
+            # What a new ticket of each service would wait now, for the lobby screen.
+            data["estimates"] = {s: self.estimate_s(s, n) for s, n in data["waiting"].items()}
         if window is not None:
             w = self.windows[window]
             self.journal.windows[window] = w
             data["window_status"] = w.status.value
+            if ticket is None:  # a window opened, paused or closed: its services' estimates moved
+                served = self.config.windows[window].services
+                data["estimates"] = {s: self.estimate_s(s, len(self.queues[s])) for s in served}
         self.journal.events.append(
             Event(
                 seq=self.last_event_seq,
