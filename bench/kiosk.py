@@ -25,7 +25,7 @@ from kivy.tests.common import UnitTestTouch  # noqa: E402
 
 from hardware.printer import TicketPrinter  # noqa: E402
 from kiosk.app import KioskApp  # noqa: E402
-from kiosk.client import KioskClient  # noqa: E402
+from queue_server.client import HallClient  # noqa: E402
 from queue_server import accounts  # noqa: E402
 from queue_server.store import open_database  # noqa: E402
 from tests.serverproc import ALL_DAY_HALL, ServerProcess  # noqa: E402
@@ -52,7 +52,7 @@ def main() -> None:
         driver = None
         try:
             printer = TicketPrinter("dummy:")
-            driver = KivyDriver(KioskApp(KioskClient(server.url, token), printer)).start()
+            driver = KivyDriver(KioskApp(HallClient(server.url, token), printer)).start()
             app = driver.app
             driver.wait_until(lambda: len(app.root.get_screen("home").ids.tiles.children) > 0, what="tiles")
             times = []

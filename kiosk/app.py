@@ -29,9 +29,9 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from hardware.fonts import font_path
 from hardware.printer import TicketPrinter
+from queue_server.client import HallClient, Refused, ServerUnavailable
 
 from . import strings
-from .client import KioskClient, Refused, ServerUnavailable
 from .feed import LiveFeed
 from .flow import TicketFlow, TicketOutcome, new_request_id
 from .runner import AsyncRunner
@@ -63,7 +63,7 @@ class KioskApp(App):
     notice = StringProperty("")  # a message over the current screen (offline, closed ...)
     scale = NumericProperty(1.0)  # the layouts are drawn for 1080 x 1920; other screens scale them
 
-    def __init__(self, client: KioskClient, printer: TicketPrinter | None, idle_timeout_s: float = IDLE_TIMEOUT_S,
+    def __init__(self, client: HallClient, printer: TicketPrinter | None, idle_timeout_s: float = IDLE_TIMEOUT_S,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.client, self.printer = client, printer

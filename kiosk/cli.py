@@ -31,6 +31,7 @@ def kiosk(server: str, token: str, printer_uri: str | None, fullscreen: bool, si
     except ValueError:
         raise click.BadParameter("write it as WIDTHxHEIGHT, e.g. 1080x1920", param_hint="--size") from None
     os.environ.setdefault("KIVY_NO_ARGS", "1")  # our options are not Kivy's
+    os.environ.setdefault("KIVY_CLIPBOARD", "sdl2")  # not xclip/xsel, which a kiosk PC lacks
     from kivy.config import Config
 
     Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
@@ -41,7 +42,8 @@ def kiosk(server: str, token: str, printer_uri: str | None, fullscreen: bool, si
     # initials (hkqr) find items; a system keyboard or IME still works where there is one.
     Config.set("kivy", "keyboard_mode", "systemanddock" if fullscreen else "system")
 
-    from .app import KioskApp
-    from .client import KioskClient
+    from queue_server.client import HallClient
 
-    KioskApp(KioskClient(server, token), printer).run()
+    from .app import KioskApp
+
+    KioskApp(HallClient(server, token), printer).run()

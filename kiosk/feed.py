@@ -1,17 +1,15 @@
-"""Live waiting counts for the home screen, pushed by the server's event stream.
+"""Live waiting counts for the kiosk's home screen, pushed by the server's event stream.
 
-``LiveFeed.run`` keeps a WebSocket open, reconnecting after a server restart with the last
-sequence number it saw. It calls ``on_change(counts, connected)`` from the event loop whenever
-the counts or the connection change.
+``LiveFeed.run`` follows the stream (reconnecting with its last ``seq`` after a drop) and calls
+``on_change(counts, connected)`` whenever the counts or the connection change.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import Callable
+from typing import Any
 
-import aiohttp
+from queue_server.client import follow_events
 
 Counts = dict[str, int]
 
@@ -22,34 +20,18 @@ class LiveFeed:
         self.events_url, self.on_change, self.reconnect_s = events_url, on_change, reconnect_s
         self.counts: Counts = {}
         self.connected = False
-        self.seq: int | None = None
 
     async def run(self) -> None:
-        async with aiohttp.ClientSession() as session:
-            while True:
-                try:
-                    await self._follow(session)
-                except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
-                    pass
-                if self.connected:
-                    self.connected = False
-                    self.on_change(dict(self.counts), False)
-                await asyncio.sleep(self.reconnect_s)
+        await follow_events(self.events_url, self._apply, self._link, self.reconnect_s)
 
-    async def _follow(self, session: aiohttp.ClientSession) -> None:
-        url = self.events_url + (f"?since={self.seq}" if self.seq is not None else "")
-        async with session.ws_connect(url, heartbeat=30) as ws:
-            async for msg in ws:
-                if msg.type != aiohttp.WSMsgType.TEXT:
-                    break
-                self._apply(json.loads(msg.data))
+    def _link(self, connected: bool) -> None:
+        self.connected = connected
+        if not connected:
+            self.on_change(dict(self.counts), False)
 
-    def _apply(self, message: dict) -> None:
-        kind = message.get("type")
-        if kind == "snapshot":
+    def _apply(self, message: dict[str, Any]) -> None:
+        if message.get("type") == "snapshot":
             self.counts = {s["code"]: s["waiting"] for s in message["services"]}
-        elif kind == "event":
+        elif message.get("type") == "event":
             self.counts.update(message.get("waiting", {}))
-        self.seq = message.get("seq", self.seq)
-        self.connected = True
         self.on_change(dict(self.counts), True)

@@ -18,9 +18,9 @@ from typing import Any
 from hardware.printer import PrinterError, TicketPrinter
 from hardware.printer_status import PrinterState, PrinterStatus
 from hardware.ticket_layout import TicketContent
+from queue_server.client import HallClient, ServerUnavailable
 
 from . import strings
-from .client import KioskClient, ServerUnavailable
 
 PRINTER = "printer"  # the component name under which the kiosk reports its printer
 
@@ -41,7 +41,7 @@ def new_request_id() -> str:
 class TicketFlow:
     def __init__(
         self,
-        client: KioskClient,
+        client: HallClient,
         printer: TicketPrinter | None,
         hall_name: str,
         attempts: int = 3,

@@ -18,8 +18,8 @@ from .engine import Engine
 from .guides import GuideItem
 from .http_api import setup_routes
 from .http_errors import error_middleware
-from .pages import setup_pages
 from .hub import RECENT_EVENTS_KEPT, Hub
+from .pages import setup_pages
 from .store import Store
 
 _LOGGER = logging.getLogger(__name__)

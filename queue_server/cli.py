@@ -235,10 +235,11 @@ def backup(ctx: click.Context, destination: Path) -> None:
 
 def _add_device_commands() -> None:
     # The device drivers' and the kiosk's own commands live with them.
+    from displays.cli import display
     from hardware.cli import COMMANDS
     from kiosk.cli import kiosk
 
-    for command in (*COMMANDS, kiosk):
+    for command in (*COMMANDS, kiosk, display):
         main.add_command(command)
 
 

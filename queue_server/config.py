@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .core.model import (
     WEEKDAY_NAMES,
+    BoardWiring,
     Department,
     HallConfig,
     OpeningHours,
@@ -124,6 +125,14 @@ class _TileSection(_Strict):
     services: list[str] = Field(min_length=1)
 
 
+class _BoardSection(_Strict):
+    port: str = Field(pattern=r"^(serial|tcp)://\S+$")
+    address: int = Field(ge=1, le=0xFFFE)
+    window: int | None = None  # leave out for a wide board showing the latest calls
+    width: int = Field(128, ge=8, le=4096, multiple_of=8)
+    height: int = Field(16, ge=8, le=512)
+
+
 class _HallFile(_Strict):
     hall: _HallSection
     rules: _RulesSection = Field(default_factory=_RulesSection)
@@ -131,6 +140,7 @@ class _HallFile(_Strict):
     services: list[_ServiceSection] = Field(min_length=1)
     windows: list[_WindowSection] = Field(min_length=1)
     tiles: list[_TileSection] = Field(default_factory=list)  # the kiosk's home screen
+    boards: list[_BoardSection] = Field(default_factory=list)  # LED boards, driven by the display PC
 
 
 def _key(loc: tuple[Any, ...]) -> str:
@@ -263,6 +273,15 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
             if code not in services:
                 problems.append(f'tiles[{i}].services[{j}]: unknown service "{code}"')
         tiles.append(Tile(t.name, t.subtitle, tuple(t.services)))
+    boards = []
+    wired: set[tuple[str, int]] = set()
+    for i, b in enumerate(raw.boards):
+        if b.window is not None and b.window not in windows:
+            problems.append(f"boards[{i}].window: no window {b.window}")
+        if (b.port, b.address) in wired:
+            problems.append(f"boards[{i}].address: two boards at address {b.address} on {b.port}")
+        wired.add((b.port, b.address))
+        boards.append(BoardWiring(b.port, b.address, b.window, b.width, b.height))
     for i, s in enumerate(raw.services):
         if s.code not in served:
             problems.append(f'services[{i}]: no window serves "{s.code}" (add it to a window\'s services)')
@@ -290,6 +309,7 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
         tiles=tuple(tiles),
         public_url=raw.hall.public_url.rstrip("/") if raw.hall.public_url else None,
         guides_file=raw.hall.guides,
+        boards=tuple(boards),
     )
 
 

@@ -10,10 +10,10 @@ from aiohttp import web
 
 from hardware.printer import TicketPrinter
 from hardware.printer_status import PrinterState
-from kiosk.client import KioskClient, Refused, ServerUnavailable
 from kiosk.feed import LiveFeed
 from kiosk.flow import TicketFlow
 from kiosk.search import search_guides
+from queue_server.client import HallClient, Refused, ServerUnavailable
 
 from .emupos import Emupos, decode_dump
 
@@ -32,7 +32,7 @@ def ticket_count(hall) -> int:
 
 async def test_take_a_ticket_and_print_it(hall):
     printer = TicketPrinter("dummy:")
-    async with KioskClient(base_url(hall), hall.kiosk_token) as client:
+    async with HallClient(base_url(hall), hall.kiosk_token) as client:
         outcome = await TicketFlow(client, printer, "测试政务服务中心").take("hukou")
     assert outcome.printed and outcome.ticket["number"] == "A001"
     assert outcome.status_url == base_url(hall) + outcome.ticket["status_path"]
@@ -43,7 +43,7 @@ async def test_take_a_ticket_and_print_it(hall):
 
 async def test_elderly_lane_prints_its_label(hall):
     printer = TicketPrinter("dummy:")
-    async with KioskClient(base_url(hall), hall.kiosk_token) as client:
+    async with HallClient(base_url(hall), hall.kiosk_token) as client:
         outcome = await TicketFlow(client, printer, "测试政务服务中心").take("hukou", "elderly")
     assert outcome.ticket["priority"] == "elderly"
     assert "【特别通道】".encode("gb18030") in printer.kept_bytes
@@ -67,19 +67,19 @@ async def test_a_slow_answer_is_retried_without_a_second_ticket(hall, aiohttp_se
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", proxy)
     slow = await aiohttp_server(app)
-    async with KioskClient(str(slow.make_url("")).rstrip("/"), hall.kiosk_token, timeout_s=0.5) as client:
+    async with HallClient(str(slow.make_url("")).rstrip("/"), hall.kiosk_token, timeout_s=0.5) as client:
         outcome = await TicketFlow(client, TicketPrinter("dummy:"), "大厅", retry_delay_s=0.1).take("hukou")
     assert outcome.ticket["number"] == "A001" and ticket_count(hall) == 1
 
 
 async def test_server_away_is_said_plainly():
-    async with KioskClient("http://127.0.0.1:1", "token", timeout_s=0.5) as client:
+    async with HallClient("http://127.0.0.1:1", "token", timeout_s=0.5) as client:
         with pytest.raises(ServerUnavailable):
             await TicketFlow(client, TicketPrinter("dummy:"), "大厅", attempts=2, retry_delay_s=0.05).take("hukou")
 
 
 async def test_closed_service_and_daily_cap_are_refused_with_the_reason(hall):
-    async with KioskClient(base_url(hall), hall.kiosk_token) as client:
+    async with HallClient(base_url(hall), hall.kiosk_token) as client:
         flow = TicketFlow(client, TicketPrinter("dummy:"), "大厅")
         for _ in range(3):
             await flow.take("tax")
@@ -110,7 +110,7 @@ async def open_faults(hall) -> list[dict]:
 async def test_paper_out_shows_the_ticket_reports_the_fault_and_paper_back_resumes(hall, emupos):
     emupos.fault("paper-out")
     try:
-        async with KioskClient(base_url(hall), hall.kiosk_token) as client:
+        async with HallClient(base_url(hall), hall.kiosk_token) as client:
             flow = TicketFlow(client, TicketPrinter(emupos.tcp_uri), "测试政务服务中心")
             before = emupos.receipt_ids()
             outcome = await flow.take("hukou")

@@ -9,6 +9,7 @@ from .browser import chromium
 from .conftest import ARTIFACTS, PASSWORD, provision
 from .serverproc import ALL_DAY_HALL, ServerProcess
 
+
 @pytest.fixture
 async def server(tmp_path):
     config = tmp_path / "hall.toml"

@@ -150,6 +150,22 @@ class Tile:
 
 
 @dataclass(frozen=True)
+class BoardWiring:
+    """An LED board of the hall: where it hangs on which serial line, and what it shows."""
+
+    port: str  # serial:///dev/ttyUSB0?baudrate=57600 or tcp://HOST:PORT (an RS-485 line)
+    address: int  # the controller's screen ID on that line
+    window: int | None  # the window it names; None: a wide board with the latest calls
+    width: int  # pixels
+    height: int
+
+    @property
+    def key(self) -> str:
+        """How faults name the board: board-w3, or board-calls-12 for a wide board."""
+        return f"board-w{self.window}" if self.window is not None else f"board-calls-{self.address}"
+
+
+@dataclass(frozen=True)
 class Rules:
     """The hall's queueing rules (``[rules]`` in the config)."""
 
@@ -175,6 +191,7 @@ class HallConfig:
     tiles: tuple[Tile, ...] = ()
     public_url: str | None = None  # how visitors' phones reach the server (ticket QR codes)
     guides_file: str | None = None  # as written in the config: relative to the config file
+    boards: tuple[BoardWiring, ...] = ()
 
 
 # ---------------------------------------------------------------- state

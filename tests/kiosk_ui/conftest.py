@@ -59,12 +59,12 @@ def server(tmp_path):
 def kiosk(server):
     """Start a KioskApp against the server: kiosk(printer=..., client=...) -> KivyDriver."""
     from kiosk.app import KioskApp
-    from kiosk.client import KioskClient
+    from queue_server.client import HallClient
 
     started = []
 
     def start(printer=None, client=None, **kwargs) -> KivyDriver:
-        app = KioskApp(client or KioskClient(server.url, server.kiosk_token), printer, **kwargs)
+        app = KioskApp(client or HallClient(server.url, server.kiosk_token), printer, **kwargs)
         driver = KivyDriver(app).start()
         started.append(driver)
         return driver

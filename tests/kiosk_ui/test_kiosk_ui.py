@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hardware.printer import TicketPrinter
 from kiosk import strings
-from kiosk.client import KioskClient
+from queue_server.client import HallClient
 
 from ..serverproc import free_port
 from .conftest import LoopbackServer
@@ -140,7 +140,7 @@ def test_server_away_then_back(kiosk, tmp_path):
     from ..conftest import Clock
 
     port = free_port()
-    d = kiosk(client=KioskClient(f"http://127.0.0.1:{port}", "no-server-yet", timeout_s=1))
+    d = kiosk(client=HallClient(f"http://127.0.0.1:{port}", "no-server-yet", timeout_s=1))
     d.wait_until(lambda: d.app.notice == strings.OFFLINE, what="offline notice")
     d.screenshot("kiosk-offline.png")
     server = LoopbackServer(tmp_path / "later.db", Clock(), port=port)

@@ -1,4 +1,4 @@
-"""The kiosk's small client of the queue server's API (aiohttp, async).
+"""A small client of the queue server's API (aiohttp, async), for the kiosk and the display PC.
 
 Every failure becomes one of two exceptions: ``ServerUnavailable`` (the server cannot be
 reached or did not answer in time: retry later) or ``Refused`` (the server answered with an
@@ -8,6 +8,8 @@ error: its code and Chinese message are kept to show to the visitor).
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -28,14 +30,14 @@ class Refused(Exception):
         self.details = details or {}
 
 
-class KioskClient:
+class HallClient:
     def __init__(self, base_url: str, token: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
 
-    async def __aenter__(self) -> KioskClient:
+    async def __aenter__(self) -> HallClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -87,3 +89,36 @@ class KioskClient:
 
     def events_url(self) -> str:
         return self.base_url.replace("http", "ws", 1) + "/api/events"
+
+
+async def follow_events(
+    url: str,
+    handle: Callable[[dict[str, Any]], None],
+    on_link: Callable[[bool], None] = lambda connected: None,
+    reconnect_s: float = 2.0,
+) -> None:
+    """Follow the event stream at ``url`` for ever: ``handle`` gets every message (a snapshot or
+    ``resumed`` first, then events), ``on_link`` every change of the connection. After a drop it
+    reconnects with the last ``seq`` it saw, so nothing is missed."""
+    seq: int | None = None
+    connected = False
+    async with aiohttp.ClientSession() as session:
+        while True:
+            try:
+                async with session.ws_connect(url + (f"?since={seq}" if seq is not None else ""),
+                                              heartbeat=30) as ws:
+                    async for msg in ws:
+                        if msg.type != aiohttp.WSMsgType.TEXT:
+                            break
+                        message = json.loads(msg.data)
+                        seq = message.get("seq", seq)
+                        if not connected:
+                            connected = True
+                            on_link(True)
+                        handle(message)
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+                pass
+            if connected:
+                connected = False
+                on_link(False)
+            await asyncio.sleep(reconnect_s)

@@ -1,0 +1,76 @@
+"""What each LED board shows, decided from the queue's events (pure: no ports, no clock).
+
+A window's board shows the number called to it (``A001 请到3号窗口``), ``暂停服务`` while the
+window is paused or closed, and ``欢迎光临`` while it is open with nobody called. A wide board
+(no window) shows the latest calls, one per 16-pixel line.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from queue_server.core.model import BoardWiring
+
+PAUSED = "暂停服务"
+IDLE = "欢迎光临"
+LINE_HEIGHT = 16  # pixels of the controllers' 16-dot Chinese font
+
+
+def call_text(number: str, window: int) -> str:
+    return f"{number} 请到{window}号窗口"
+
+
+class BoardTexts:
+    """Keeps each board's text; ``snapshot`` and ``event`` return the boards whose text changed."""
+
+    def __init__(self, boards: list[BoardWiring]) -> None:
+        self.boards = boards
+        self.texts: dict[BoardWiring, str] = {}
+        self._windows: dict[int, dict[str, Any]] = {}
+        lines = max((b.height // LINE_HEIGHT for b in boards if b.window is None), default=1)
+        self._calls: deque[str] = deque(maxlen=max(1, lines))
+
+    def snapshot(self, snap: dict[str, Any]) -> dict[BoardWiring, str]:
+        self._windows = {w["number"]: {"status": w["status"], "ticket": w["ticket"]} for w in snap["windows"]}
+        self._calls.clear()
+        for call in reversed(snap["recent_calls"][: self._calls.maxlen]):
+            self._calls.appendleft(call_text(call["number"], call["window"]))
+        return self._update(self.boards)
+
+    def event(self, e: dict[str, Any]) -> dict[BoardWiring, str]:
+        window = e.get("window")
+        if window is None or window not in self._windows:
+            return {}
+        w = self._windows[window]
+        if e.get("window_status"):
+            w["status"] = e["window_status"]
+        ticket = e.get("ticket")
+        kind = e["kind"]
+        affected = [b for b in self.boards if b.window == window]
+        if kind in ("called", "recalled") and ticket:
+            w["ticket"] = ticket["number"]
+            self._calls.appendleft(call_text(ticket["number"], window))
+            affected += [b for b in self.boards if b.window is None]
+        elif ticket and w["ticket"] == ticket["number"] and kind in ("finished", "no_show", "transferred",
+                                                                     "cancelled", "expired", "requeued"):
+            w["ticket"] = None
+        elif kind == "window_closed":
+            w["ticket"] = None
+        return self._update(affected)
+
+    def _text(self, board: BoardWiring) -> str:
+        if board.window is None:
+            return "\n".join(self._calls) or IDLE
+        w = self._windows.get(board.window, {"status": "closed", "ticket": None})
+        if w["status"] in ("paused", "closed"):
+            return PAUSED
+        return call_text(w["ticket"], board.window) if w["ticket"] else IDLE
+
+    def _update(self, boards: list[BoardWiring]) -> dict[BoardWiring, str]:
+        changed = {}
+        for board in boards:
+            text = self._text(board)
+            if self.texts.get(board) != text:
+                self.texts[board] = changed[board] = text
+        return changed
