@@ -20,6 +20,7 @@ from .http_api import setup_routes
 from .http_errors import error_middleware
 from .hub import RECENT_EVENTS_KEPT, Hub
 from .pages import setup_pages
+from .staff_api import setup_staff_routes
 from .store import Store
 
 _LOGGER = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ def init_app(
     app.cleanup_ctx.append(_engine_ctx)
     app.on_shutdown.append(_close_sockets)
     setup_routes(app)
+    setup_staff_routes(app)
     setup_pages(app)
     return app
 
@@ -59,6 +61,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     await loop.run_in_executor(readers, store.open)
     app[appkeys.READERS] = readers
     auth = Authenticator(store, readers, app[appkeys.CLOCK])
+    auth.idle_s = app[appkeys.CONFIG].session_idle_s
     now = app[appkeys.CLOCK]()
     auth.load(await loop.run_in_executor(readers, lambda: accounts.live_sessions(store.reader(), now)))
     app[appkeys.AUTH] = auth

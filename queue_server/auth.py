@@ -29,6 +29,8 @@ class Authenticator:
         self.clock = clock
         self.sessions: dict[str, Principal] = {}
         self.devices: dict[str, Principal] = {}
+        self.idle_s = 0.0  # staff sessions end after this long without a request; 0: never
+        self.last_seen: dict[str, datetime] = {}
 
     def load(self, sessions: Iterable[Principal]) -> None:
         self.sessions = {p.token_hash: p for p in sessions}
@@ -58,9 +60,17 @@ class Authenticator:
                 raise ApiError(401, "unauthorized", "令牌无效，请重新登录")
             if p.kind in accounts.DEVICE_KINDS:
                 self.devices[hashed] = p
-        if p.expires_at is not None and p.expires_at <= self.clock():
+        now = self.clock()
+        if p.expires_at is not None and p.expires_at <= now:
             self.sessions.pop(hashed, None)
             raise ApiError(401, "token_expired", "登录已过期，请重新登录")
+        if p.expires_at is not None and self.idle_s:
+            last = self.last_seen.get(hashed, now)
+            if (now - last).total_seconds() > self.idle_s:
+                self.sessions.pop(hashed, None)
+                self.last_seen.pop(hashed, None)
+                raise ApiError(401, "token_expired", "长时间未操作，已自动退出，请重新登录")
+            self.last_seen[hashed] = now
         return p
 
     def _lookup(self, hashed: str) -> Principal | None:

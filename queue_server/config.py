@@ -62,6 +62,8 @@ class _HallSection(_Strict):
     hours: HoursTable = Field(default_factory=lambda: {"mon-fri": ["08:30-12:00", "14:00-17:30"]})
     notices: list[str] = Field(default_factory=list)
     guides: str | None = None  # the guide file, relative to this config file
+    reception_printer: str | None = None  # the reception desk's ticket printer (a printer URI)
+    session_idle_minutes: float = Field(30, ge=0, le=24 * 60)  # staff sign-out after no activity; 0: never
     public_url: str | None = Field(None, pattern=r"^https?://[^/\s]+/?$")  # for ticket QR codes
 
     @field_validator("day_start", mode="before")
@@ -310,6 +312,8 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
         public_url=raw.hall.public_url.rstrip("/") if raw.hall.public_url else None,
         guides_file=raw.hall.guides,
         boards=tuple(boards),
+        reception_printer=raw.hall.reception_printer,
+        session_idle_s=raw.hall.session_idle_minutes * 60,
     )
 
 

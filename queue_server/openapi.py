@@ -18,6 +18,7 @@ ERROR_CODES = [
     "unknown_service", "unknown_window", "unknown_ticket", "illegal_transition", "service_closed",
     "daily_cap_reached", "recall_limit", "window_closed", "window_paused", "window_busy",
     "window_occupied", "payload_too_large", "store_unavailable", "internal_error", "unknown_guide",
+    "nothing_to_rate", "unknown_followup",
 ]
 
 
@@ -300,6 +301,106 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {"200": {"description": "The page.", "content": {"text/html": {}}},
                               "404": {"description": "No ticket has that code.", "content": {"text/html": {}}}},
             }},
+            "/api/windows/{number}/queue": {"get": {
+                "summary": "The clerk console's view: the window, its ticket in hand, its services' queues.",
+                "security": SECURED, "parameters": [WINDOW_PARAM],
+                "responses": {"200": _resp("The window.", _obj(
+                    ["window", "status", "ticket", "services"], window=INT, name=STR, status=STR,
+                    ticket=_nullable(_ref("Ticket")), all_services={"type": "array"},
+                    services={"type": "array", "items": _obj(["code", "waiting", "next"], code=STR, name=STR,
+                                                             waiting=INT, next={"type": "array", "items": STR})})),
+                    **_errors(401, 403, 404, 503)},
+            }},
+            "/api/windows/{number}/call": {"post": {
+                "summary": "指定叫号: call a given waiting number of a service this window serves.",
+                "security": SECURED, "parameters": [WINDOW_PARAM],
+                "requestBody": {"required": True, **_json_body(_obj(["number"], number=STR))},
+                "responses": {"200": _resp("The called ticket.", _ref("Ticket")), **_errors(400, 401, 403, 404, 409, 503)},
+            }},
+            "/api/windows/{number}/request-rating": {"post": {
+                "summary": "评价: ask the visitor to rate on the window's evaluator tablet.",
+                "security": SECURED, "parameters": [WINDOW_PARAM],
+                "responses": {"200": _resp("The ticket to be rated.", _obj(["window", "ticket_id"], window=INT, ticket_id=INT)),
+                              **_errors(401, 403, 404, 409, 503)},
+            }},
+            "/api/windows/{number}/rating": {
+                "get": {
+                    "summary": "What the window's evaluator tablet may rate now (display device or staff).",
+                    "security": SECURED, "parameters": [WINDOW_PARAM],
+                    "responses": {"200": _resp("The ticket.", _obj(["ticket_id", "number"], ticket_id=INT, number=STR,
+                                                                   service_name=STR)),
+                                  "204": _resp("Nothing to rate."), **_errors(401, 403, 404, 503)},
+                },
+                "post": {
+                    "summary": "好差评: rate the ticket the window just served (one rating per ticket).",
+                    "description": "Levels 5 非常满意 … 1 非常不满意; reasons only for levels 1-2. A level 1 or 2 "
+                    "opens a follow-up due in 15 working days.",
+                    "security": SECURED, "parameters": [WINDOW_PARAM],
+                    "requestBody": {"required": True, **_json_body(_obj(
+                        ["level"], level={"type": "integer", "minimum": 1, "maximum": 5},
+                        reasons={"type": "array", "items": STR}))},
+                    "responses": {"201": _resp("Recorded.", _obj(["ticket_id", "level"], ticket_id=INT, number=STR,
+                                                                 level=INT, level_label=STR, window=INT)),
+                                  **_errors(400, 401, 403, 404, 409, 503)},
+                },
+            },
+            "/api/ratings/options": {"get": {
+                "summary": "The five levels and the reasons offered for a low rating.",
+                "responses": {"200": _resp("Options.", _obj(["levels", "reasons"], levels={"type": "array"},
+                                                            reasons={"type": "array", "items": STR}))},
+            }},
+            "/api/followups/{id}/close": {"post": {
+                "summary": "The hall manager closes a low rating's follow-up with what was done (admin).",
+                "security": SECURED, "parameters": [ID_PARAM],
+                "requestBody": {"required": True, **_json_body(_obj(["resolution"], resolution=STR))},
+                "responses": {"200": _resp("Closed.", _obj(["id", "closed_at"], id=INT, closed_at=STR)),
+                              **_errors(400, 401, 403, 404, 503)},
+            }},
+            "/api/notices": {"put": {
+                "summary": "Replace the hall notices the lobby screens scroll (admin).",
+                "security": SECURED,
+                "requestBody": {"required": True, **_json_body(_obj(["notices"], notices={"type": "array", "items": STR}))},
+                "responses": {"200": _resp("Saved.", _obj(["notices"], notices={"type": "array", "items": STR})),
+                              **_errors(400, 401, 403, 503)},
+            }},
+            "/api/admin/overview": {"get": {
+                "summary": "The hall manager's live view and today's figures per service and window (admin).",
+                "security": SECURED,
+                "responses": {"200": _resp("The hall.", _obj(
+                    ["windows", "services", "faults", "followups", "notices", "today"],
+                    windows={"type": "array"}, services={"type": "array"}, faults={"type": "array"},
+                    followups={"type": "array"}, notices={"type": "array"}, today={"type": "object"})),
+                    **_errors(401, 403, 503)},
+            }},
+            "/api/reception/tickets": {"post": {
+                "summary": "咨询台: staff issue a ticket (any priority class) and print it on the desk's printer.",
+                "security": SECURED,
+                "requestBody": {"required": True, **_json_body(_obj(
+                    ["service"], service=STR, priority={"enum": [p.value for p in Priority]}))},
+                "responses": {"201": _resp("Issued; print tells whether it printed.", _obj(
+                    ["ticket", "print"], ticket=_ref("Ticket"),
+                    print=_obj(["printed", "state"], printed=BOOL, state=STR, label=STR))),
+                    **_errors(400, 401, 403, 409, 422, 503)},
+            }},
+            "/api/reception/printer": {"get": {
+                "summary": "The reception desk printer's status (staff).",
+                "security": SECURED,
+                "responses": {"200": _resp("Status.", _obj(["configured", "state"], configured=BOOL, state=STR,
+                                                           label=STR, ready=BOOL)), **_errors(401, 403)},
+            }},
+            "/clerk": {"get": {"summary": "The clerk console (HTML).",
+                               "responses": {"200": {"description": "The page.", "content": {"text/html": {}}}}}},
+            "/admin": {"get": {"summary": "The hall manager's page (HTML).",
+                               "responses": {"200": {"description": "The page.", "content": {"text/html": {}}}}}},
+            "/rate/{number}": {"get": {
+                "summary": "A window's evaluator tablet (HTML); open once as /rate/N#token=DISPLAY_TOKEN.",
+                "parameters": [WINDOW_PARAM],
+                "responses": {"200": {"description": "The page.", "content": {"text/html": {}}}}}},
+            "/static/{name}": {"get": {
+                "summary": "The staff pages' scripts, style sheets and the bundled CJK font.",
+                "parameters": [{"name": "name", "in": "path", "required": True, "schema": STR}],
+                "responses": {"200": {"description": "The file."},
+                              "404": _resp("No such file (`not_found`).", _ref("Error"))}}},
             "/display": {"get": {
                 "summary": "The lobby screen (HTML): latest calls, windows, waiting, notices; pushed live.",
                 "parameters": [{"name": "services", "in": "query", "required": False, "schema": STR,

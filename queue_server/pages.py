@@ -1,8 +1,8 @@
-"""Pages the server hands to screens: the lobby screen (``/display``) and its assets.
+"""The pages the server hands out: the lobby screen (``/display``, from ``displays/lobby``), and
+the staff pages (``/clerk``, ``/rate/N``, ``/admin``, from ``queue_server/web``), with their
+scripts, style sheets and the bundled CJK font. A hall without internet gets every byte from here.
 
-The page itself lives in ``displays/lobby`` (what the hall shows is the displays' business);
-the server only serves it, with the bundled CJK font, so a hall without internet gets every
-byte from here.
+Staff pages carry a strict Content-Security-Policy: scripts and styles from this server only.
 """
 
 from __future__ import annotations
@@ -15,38 +15,54 @@ from hardware.fonts import font_path
 
 from .http_errors import ApiError
 
-LOBBY_DIR = resources.files("displays").joinpath("lobby")
-_TYPES = {".html": "text/html", ".css": "text/css", ".js": "text/javascript", ".otf": "font/otf"}
+LOBBY = resources.files("displays").joinpath("lobby")
+WEB = resources.files("queue_server").joinpath("web")
+_TYPES = {"html": "text/html", "css": "text/css", "js": "text/javascript", "otf": "font/otf"}
+_STAFF_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+Assets = dict[str, tuple[bytes, str]]
+LOBBY_ASSETS = web.AppKey("lobby_assets", dict)
+STAFF_ASSETS = web.AppKey("staff_assets", dict)
 
 
-def _assets() -> dict[str, tuple[bytes, str]]:
-    files = {}
-    for name in ("lobby.css", "lobby.js"):
-        files[name] = (LOBBY_DIR.joinpath(name).read_bytes(), _TYPES["." + name.rsplit(".", 1)[1]])
-    files["font-bold.otf"] = (font_path(bold=True).read_bytes(), _TYPES[".otf"])
-    files["font-regular.otf"] = (font_path(bold=False).read_bytes(), _TYPES[".otf"])
-    return files
+def _load(folder, names: list[str]) -> Assets:
+    assets = {name: (folder.joinpath(name).read_bytes(), _TYPES[name.rsplit(".", 1)[1]]) for name in names}
+    assets["font-bold.otf"] = (font_path(bold=True).read_bytes(), _TYPES["otf"])
+    assets["font-regular.otf"] = (font_path(bold=False).read_bytes(), _TYPES["otf"])
+    return assets
 
 
-async def get_display(request: web.Request) -> web.Response:
-    """The lobby screen; ``?services=a,b`` shows part of the hall."""
-    return web.Response(body=LOBBY_DIR.joinpath("index.html").read_bytes(), content_type="text/html",
-                        charset="utf-8", headers={"Cache-Control": "no-cache"})
+def _page(folder, name: str, headers: dict[str, str]):
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(body=folder.joinpath(name).read_bytes(), content_type="text/html", charset="utf-8",
+                            headers=headers)
+
+    return handler
 
 
-async def get_display_asset(request: web.Request) -> web.Response:
-    assets = request.app[ASSETS]
-    name = request.match_info["name"]
-    if name not in assets:
-        raise ApiError(404, "not_found", f"没有这个文件：{name}")
-    body, content_type = assets[name]
-    return web.Response(body=body, content_type=content_type, headers={"Cache-Control": "max-age=3600"})
+def _asset(key: web.AppKey):
+    async def handler(request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        found = request.app[key].get(name)
+        if found is None:
+            raise ApiError(404, "not_found", f"没有这个文件：{name}")
+        body, content_type = found
+        return web.Response(body=body, content_type=content_type, headers={"Cache-Control": "max-age=3600"})
 
-
-ASSETS = web.AppKey("display_assets", dict)
+    return handler
 
 
 def setup_pages(app: web.Application) -> None:
-    app[ASSETS] = _assets()
-    app.router.add_get("/display", get_display, name="display")
-    app.router.add_get(r"/display/static/{name:[a-z0-9.-]+}", get_display_asset, name="display_asset")
+    app[LOBBY_ASSETS] = _load(LOBBY, ["lobby.css", "lobby.js"])
+    app[STAFF_ASSETS] = _load(WEB, [p.name for p in WEB.iterdir() if p.name.endswith((".css", ".js"))])
+    r = app.router
+    r.add_get("/display", _page(LOBBY, "index.html", {"Cache-Control": "no-cache"}), name="display")
+    r.add_get(r"/display/static/{name:[a-z0-9.-]+}", _asset(LOBBY_ASSETS), name="display_asset")
+    r.add_get("/clerk", _page(WEB, "clerk.html", _STAFF_HEADERS), name="clerk_page")
+    r.add_get("/admin", _page(WEB, "admin.html", _STAFF_HEADERS), name="admin_page")
+    r.add_get(r"/rate/{number:\d+}", _page(WEB, "rate.html", _STAFF_HEADERS), name="rate_page")
+    r.add_get(r"/static/{name:[a-z0-9.-]+}", _asset(STAFF_ASSETS), name="staff_asset")

@@ -139,7 +139,27 @@ def _v2_status_links_and_faults(db: sqlite_utils.Database) -> None:
     db["device_faults"].create_index(["device", "component", "since"], unique=True)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial, _v2_status_links_and_faults]
+def _v3_ratings(db: sqlite_utils.Database) -> None:
+    """好差评: one rating per ticket; a low one opens a follow-up for the hall manager."""
+    db["windows"].add_column("rating_ticket", int)
+    db["ratings"].create(
+        {"ticket_id": int, "number": str, "service": str, "window": int, "clerk": str, "level": int,
+         "reasons": str, "at": str, "business_day": str},
+        pk="ticket_id",  # one rating per ticket, enforced by the database too
+        not_null={"level", "at", "business_day"},
+    )
+    db["ratings"].create_index(["business_day"])
+    db["followups"].create(
+        {"id": int, "ticket_id": int, "number": str, "window": int, "clerk": str, "level": int,
+         "reasons": str, "opened_at": str, "due": str, "closed_at": str, "resolution": str, "closed_by": str},
+        pk="id",
+        not_null={"ticket_id", "opened_at", "due"},
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1_initial, _v2_status_links_and_faults, _v3_ratings,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import sqlite_utils
 
+from .core.feedback import FollowUp
 from .core.hall import Journal, RecentCall, Restored
 from .core.model import Event, Fault, HallConfig, Ticket, WindowState, WindowStatus
 from .core.numbering import business_day
@@ -42,11 +43,26 @@ _UPSERT_TICKET = (
     + ", ".join(f"[{c}] = excluded.[{c}]" for c in TICKET_COLUMNS if c != "id")
 )
 _UPSERT_WINDOW = (
-    "INSERT INTO windows (number, status, ticket_id, clerk, since, priority_streak) "
-    "VALUES (:number, :status, :ticket_id, :clerk, :since, :priority_streak) "
+    "INSERT INTO windows (number, status, ticket_id, clerk, since, priority_streak, rating_ticket) "
+    "VALUES (:number, :status, :ticket_id, :clerk, :since, :priority_streak, :rating_ticket) "
     "ON CONFLICT(number) DO UPDATE SET status = excluded.status, ticket_id = excluded.ticket_id, "
-    "clerk = excluded.clerk, since = excluded.since, priority_streak = excluded.priority_streak"
+    "clerk = excluded.clerk, since = excluded.since, priority_streak = excluded.priority_streak, "
+    "rating_ticket = excluded.rating_ticket"
 )
+_INSERT_RATING = (
+    "INSERT INTO ratings (ticket_id, number, service, window, clerk, level, reasons, at, business_day) "
+    "VALUES (:ticket_id, :number, :service, :window, :clerk, :level, :reasons, :at, :business_day)"
+)
+_UPSERT_FOLLOWUP = (
+    "INSERT INTO followups (id, ticket_id, number, window, clerk, level, reasons, opened_at, due, closed_at, "
+    "resolution, closed_by) VALUES (:id, :ticket_id, :number, :window, :clerk, :level, :reasons, :opened_at, "
+    ":due, :closed_at, :resolution, :closed_by) ON CONFLICT(id) DO UPDATE SET closed_at = excluded.closed_at, "
+    "resolution = excluded.resolution, closed_by = excluded.closed_by"
+)
+
+
+def _with_json_reasons(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "reasons": json.dumps(row["reasons"], ensure_ascii=False)}
 _UPSERT_FAULT = (
     "INSERT INTO device_faults (device, component, state, message, since, cleared_at) "
     "VALUES (:device, :component, :state, :message, :since, :cleared_at) "
@@ -174,6 +190,17 @@ class Store:
                     db.conn.executemany(_UPSERT_TICKET, [t.as_dict() for t in journal.tickets.values()])
                 if journal.windows:
                     db.conn.executemany(_UPSERT_WINDOW, [w.as_dict() for w in journal.windows.values()])
+                if journal.ratings:
+                    db.conn.executemany(_INSERT_RATING, [_with_json_reasons(r.as_dict()) for r in journal.ratings])
+                if journal.followups:
+                    db.conn.executemany(_UPSERT_FOLLOWUP,
+                                        [_with_json_reasons(f.as_dict()) for f in journal.followups.values()])
+                if journal.notices is not None:
+                    db.execute(
+                        "INSERT INTO meta(key, value) VALUES ('notices', ?) "
+                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        [json.dumps(list(journal.notices), ensure_ascii=False)],
+                    )
                 if journal.faults:
                     db.conn.executemany(_UPSERT_FAULT, [f.as_dict() for f in journal.faults.values()])
                 if journal.events:
@@ -211,6 +238,7 @@ class Store:
                     clerk=r["clerk"],
                     since=datetime.fromisoformat(r["since"]) if r["since"] else None,
                     priority_streak=r["priority_streak"] or 0,
+                    rating_ticket=r.get("rating_ticket"),
                 )
             )
         recent = []
@@ -252,6 +280,12 @@ class Store:
             },
             finished_today=tickets("business_day = ? AND status = 'done'", [d]),
             recent_calls=recent,
+            rated_today={r[0] for r in db.execute("SELECT ticket_id FROM ratings WHERE business_day = ?", [d])},
+            to_rate=tickets("id IN (SELECT rating_ticket FROM windows WHERE rating_ticket IS NOT NULL)", []),
+            open_followups=[_followup(r) for r in db.query("SELECT * FROM followups WHERE closed_at IS NULL")],
+            next_followup_id=(db.execute("SELECT max(id) FROM followups").fetchone()[0] or 0) + 1,
+            notices=(tuple(json.loads(n[0])) if (n := db.execute(
+                "SELECT value FROM meta WHERE key = 'notices'").fetchone()) else None),
             faults=[
                 Fault(r["device"], r["component"], r["state"], r["message"] or "",
                       datetime.fromisoformat(r["since"]))
@@ -270,6 +304,12 @@ class Store:
     def latest_events(self, limit: int) -> list[Event]:
         rows = self.reader().query("SELECT * FROM events ORDER BY seq DESC LIMIT ?", [limit])
         return [event_from_row(r) for r in reversed(list(rows))]
+
+
+def _followup(r: dict[str, Any]) -> FollowUp:
+    return FollowUp(r["id"], r["ticket_id"], r["number"], r["window"], r["clerk"], r["level"],
+                    tuple(json.loads(r["reasons"] or "[]")), datetime.fromisoformat(r["opened_at"]),
+                    date.fromisoformat(r["due"]))
 
 
 def event_from_row(row: dict[str, Any]) -> Event:

@@ -110,7 +110,7 @@ def public_state(state: HallState, now: datetime) -> dict[str, Any]:
         "business_day": state.day.isoformat(),
         "hall": {"name": config.name, "complaint_phone": config.complaint_phone,
                  "timezone": getattr(config.timezone, "key", "Asia/Shanghai")},
-        "notices": list(config.notices),
+        "notices": list(state.notices),
         "services": services_view(state, now),
         "windows": windows,
         "recent_calls": [

@@ -64,6 +64,7 @@ function applyEvent(e) {
     renderCalls(e.ticket.number);
   }
   if (e.kind === "day_started") state.calls = [];
+  if (e.kind === "notices_changed") { state.notices = e.notices; renderNotices(); }
   renderWindows();
   renderQueues();
 }

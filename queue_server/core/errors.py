@@ -74,3 +74,13 @@ class WindowOccupied(QueueError):
     """Another clerk is signed in at the window."""
 
     code = "window_occupied"
+
+
+class NothingToRate(QueueError):
+    """The window has no finished ticket waiting for its visitor's rating."""
+
+    code = "nothing_to_rate"
+
+
+class UnknownFollowUp(QueueError):
+    code = "unknown_followup"

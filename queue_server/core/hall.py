@@ -18,8 +18,10 @@ from . import lifecycle
 from .errors import (
     DailyCapReached,
     IllegalTransition,
+    NothingToRate,
     RecallLimit,
     ServiceClosed,
+    UnknownFollowUp,
     UnknownService,
     UnknownTicket,
     UnknownWindow,
@@ -29,6 +31,7 @@ from .errors import (
     WrongWindow,
 )
 from .estimate import estimated_wait_s, updated_average
+from .feedback import FOLLOW_UP_WORKING_DAYS, LOW, FollowUp, Rating, add_working_days
 from .model import (
     Event,
     Fault,
@@ -53,11 +56,15 @@ class Journal:
     tickets: dict[int, Ticket] = field(default_factory=dict)
     windows: dict[int, WindowState] = field(default_factory=dict)
     faults: dict[tuple[str, str], Fault] = field(default_factory=dict)
+    ratings: list[Rating] = field(default_factory=list)
+    followups: dict[int, FollowUp] = field(default_factory=dict)
+    notices: tuple[str, ...] | None = None  # set when the hall manager changed them
     events: list[Event] = field(default_factory=list)
     day: date | None = None  # the business day the journal was taken in
 
     def __bool__(self) -> bool:
-        return bool(self.tickets or self.windows or self.faults or self.events)
+        return bool(self.tickets or self.windows or self.faults or self.ratings or self.followups
+                    or self.notices is not None or self.events)
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,11 @@ class Restored:
     finished_today: list[Ticket]  # for the service-time averages, any order
     recent_calls: list[RecentCall]  # oldest first
     faults: list[Fault] = field(default_factory=list)  # not cleared yet
+    rated_today: set[int] = field(default_factory=set)  # tickets of business_day already rated
+    to_rate: list[Ticket] = field(default_factory=list)  # finished tickets windows await a rating for
+    open_followups: list[FollowUp] = field(default_factory=list)
+    next_followup_id: int = 1
+    notices: tuple[str, ...] | None = None  # as the hall manager last set them
 
     @classmethod
     def empty(cls, day: date) -> Restored:
@@ -121,6 +133,11 @@ class HallState:
             self._learn_service_time(t)
         self.recent_calls: deque[RecentCall] = deque(restored.recent_calls, maxlen=RECENT_CALLS_KEPT)
         self.faults: dict[tuple[str, str], Fault] = {(f.device, f.component): f for f in restored.faults}
+        self.rated = set(restored.rated_today)
+        self.to_rate: dict[int, Ticket] = {t.id: t for t in restored.to_rate}  # finished, awaiting 好差评
+        self.followups: dict[int, FollowUp] = {f.id: f for f in restored.open_followups}
+        self.next_followup_id = restored.next_followup_id
+        self.notices = restored.notices if restored.notices is not None else config.notices
         for t in restored.active_tickets:
             if t.service not in config.services:
                 self._expire_removed(t, restored.business_day)
@@ -250,8 +267,9 @@ class HallState:
             self._emit("expired", "system", now, t, before, t.window, day=self.day.isoformat())
         self.active.clear()
         for w in self.windows.values():
-            if w.status is not WindowStatus.CLOSED or w.ticket_id is not None:
+            if w.status is not WindowStatus.CLOSED or w.ticket_id is not None or w.rating_ticket is not None:
                 w.status, w.ticket_id, w.clerk, w.since = WindowStatus.CLOSED, None, None, now
+                w.rating_ticket = None
                 w.priority_streak = 0
                 self._emit("window_closed", "system", now, window=w.number, reason="day_end")
         self.day = today
@@ -259,6 +277,8 @@ class HallState:
         self.issued_by_service.clear()
         self.requests.clear()
         self.recent_calls.clear()
+        self.rated.clear()
+        self.to_rate.clear()
         self.avg_service_s = {code: s.avg_service_s for code, s in self.config.services.items()}
         self._emit("day_started", "system", now, day=today.isoformat())
 
@@ -406,6 +426,72 @@ class HallState:
         self._emit("device_fault", device, now, **fault.as_dict())
         return True
 
+    # ------------------------------------------------------------ 好差评 and notices
+
+    def request_rating(self, number: int, actor: str, now: datetime) -> int:
+        """评价: the clerk asks the visitor in front of the window to rate (the ticket in hand,
+        else the one just finished). Returns the ticket to be rated."""
+        w = self.window(number)
+        ticket_id = w.ticket_id if w.ticket_id in self.active else w.rating_ticket
+        if ticket_id is None or ticket_id in self.rated:
+            raise NothingToRate(f"{number} 号窗口没有待评价的办件", window=number)
+        w.rating_ticket = ticket_id
+        ticket = self.active.get(ticket_id)
+        self._emit("rating_requested", actor, now, window=number, rating_ticket=ticket_id,
+                   number=ticket.number if ticket else None)
+        return ticket_id
+
+    def pending_rating(self, number: int) -> Ticket | None:
+        """The ticket window ``number``'s evaluator tablet may rate now, if any."""
+        w = self.window(number)
+        if w.rating_ticket is None or w.rating_ticket in self.rated:
+            return None
+        return self.active.get(w.rating_ticket) or self.to_rate.get(w.rating_ticket)
+
+    def rate(self, number: int, level: int, reasons: tuple[str, ...], actor: str, now: datetime) -> Rating:
+        """The evaluator tablet of window ``number`` rates the ticket the window just served.
+
+        One rating per ticket; no other ticket can be rated from that window.
+        """
+        ticket = self.pending_rating(number)
+        if ticket is None:
+            raise NothingToRate(f"{number} 号窗口没有待评价的办件", window=number)
+        if level not in (1, 2, 3, 4, 5):
+            raise ValueError(f"rating level {level}")
+        w = self.windows[number]
+        rating = Rating(ticket.id, ticket.number, ticket.service, number, w.clerk, level, reasons, now, self.day)
+        self.rated.add(ticket.id)
+        self.to_rate.pop(ticket.id, None)
+        w.rating_ticket = None
+        self.journal.ratings.append(rating)
+        self._emit("rated", actor, now, window=number, rating_ticket=rating.ticket_id, number=rating.number,
+                   level=level)
+        if level in LOW:
+            followup = FollowUp(self.next_followup_id, rating.ticket_id, rating.number, number, w.clerk, level,
+                                reasons, now, add_working_days(now.astimezone(self.config.timezone).date(),
+                                                               FOLLOW_UP_WORKING_DAYS))
+            self.next_followup_id += 1
+            self.followups[followup.id] = followup
+            self.journal.followups[followup.id] = followup
+            self._emit("followup_opened", actor, now, followup=followup.id, number=rating.number, window=number)
+        return rating
+
+    def close_followup(self, followup_id: int, resolution: str, actor: str, now: datetime) -> FollowUp:
+        followup = self.followups.get(followup_id)
+        if followup is None:
+            raise UnknownFollowUp(f"没有未办结的跟进事项 {followup_id}", followup=followup_id)
+        followup.closed_at, followup.resolution, followup.closed_by = now, resolution, actor
+        del self.followups[followup_id]
+        self.journal.followups[followup_id] = followup
+        self._emit("followup_closed", actor, now, followup=followup_id, number=followup.number)
+        return followup
+
+    def set_notices(self, notices: tuple[str, ...], actor: str, now: datetime) -> None:
+        """The hall manager changes the notices the lobby screens scroll."""
+        self.notices = notices
+        self.journal.notices = notices
+        self._emit("notices_changed", actor, now, notices=list(notices))
+
     # ------------------------------------------------------------ calling
 
     def call_next(self, number: int, actor: str, now: datetime) -> Ticket | None:
@@ -426,6 +512,20 @@ class HallState:
         w.priority_streak = 0 if ticket.priority is Priority.NORMAL else w.priority_streak + 1
         self._call(ticket, w, actor, now)
         return ticket
+
+    def call_number(self, number: int, ticket_number: str, actor: str, now: datetime) -> Ticket:
+        """指定叫号: call a given waiting number of a service this window serves."""
+        w = self.window(number)
+        self._require_open(w)
+        self._require_free(w)
+        served = self.config.windows[number].services
+        for t in self.active.values():
+            if t.number == ticket_number and t.service in served:
+                lifecycle.check("call", t.number, t.status)
+                w.priority_streak = 0 if t.priority is Priority.NORMAL else w.priority_streak + 1
+                self._call(t, w, actor, now)
+                return t
+        raise UnknownTicket(f"{number} 号窗口的业务中没有 {ticket_number} 号", number=ticket_number)
 
     def _call(self, ticket: Ticket, w: WindowState, actor: str, now: datetime) -> None:
         self.queues[ticket.service].remove(ticket)
@@ -502,6 +602,12 @@ class HallState:
         return "recalled"
 
     def _finish(self, ticket: Ticket, now: datetime) -> str:
+        if ticket.window is not None and ticket.id not in self.rated:
+            # Its visitor may rate the service on the window's evaluator tablet now.
+            w = self.windows[ticket.window]
+            self.to_rate.pop(w.rating_ticket, None)
+            w.rating_ticket = ticket.id
+            self.to_rate[ticket.id] = ticket
         self._leave_window(ticket)
         self._end(ticket, Status.DONE, now)
         self._learn_service_time(ticket)

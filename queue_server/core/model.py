@@ -192,6 +192,8 @@ class HallConfig:
     public_url: str | None = None  # how visitors' phones reach the server (ticket QR codes)
     guides_file: str | None = None  # as written in the config: relative to the config file
     boards: tuple[BoardWiring, ...] = ()
+    reception_printer: str | None = None  # printer URI of the reception desk (咨询台)
+    session_idle_s: float = 1800.0  # a staff session ends after this long without a request; 0: never
 
 
 # ---------------------------------------------------------------- state
@@ -295,9 +297,11 @@ class WindowState:
     clerk: str | None = None
     since: datetime | None = None  # when the status last changed
     priority_streak: int = 0  # priority tickets called in a row (anti-starvation)
+    rating_ticket: int | None = None  # the ticket its evaluator tablet may rate now (好差评)
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "rating_ticket": self.rating_ticket,
             "number": self.number,
             "status": self.status.value,
             "ticket_id": self.ticket_id,

@@ -56,3 +56,18 @@ class ServiceQueue:
             ahead += len(keys)
         return ahead
 
+
+    def next_numbers(self, limit: int) -> list[str]:
+        """The next few numbers of this service in call order (by class, then time in line)."""
+        out: list[str] = []
+        for p in _CLASSES_HIGH_FIRST:
+            for _, ticket_id in self._keys[p]:
+                if len(out) == limit:
+                    return out
+                out.append(self._tickets[ticket_id].number)
+        return out
+
+    def oldest(self) -> Ticket | None:
+        """The ticket that has waited longest, of any class."""
+        heads = list(self.heads())
+        return min(heads, key=lambda t: t.queued_since) if heads else None

@@ -1,0 +1,73 @@
+"""好差评: the visitor's rating of the service at a window, and the follow-up a low one opens.
+
+The national five levels (政务服务"好差评"): 非常满意 … 非常不满意. A 不满意 or 非常不满意 opens a
+follow-up for the hall manager, due in 15 working days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+LOW = (1, 2)
+REASONS = ("服务态度", "办事效率", "业务水平", "材料一次告知", "等候时间", "办事环境")
+FOLLOW_UP_WORKING_DAYS = 15
+
+
+def add_working_days(start: date, days: int) -> date:
+    """``days`` working days (Monday to Friday) after ``start``; public holidays are not known here."""
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+@dataclass(frozen=True)
+class Rating:
+    ticket_id: int
+    number: str
+    service: str
+    window: int
+    clerk: str | None
+    level: int
+    reasons: tuple[str, ...]
+    at: datetime
+    business_day: date
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ticket_id": self.ticket_id, "number": self.number, "service": self.service, "window": self.window,
+            "clerk": self.clerk, "level": self.level, "level_label": LEVELS[self.level],
+            "reasons": list(self.reasons), "at": self.at.isoformat(), "business_day": self.business_day.isoformat(),
+        }
+
+
+@dataclass
+class FollowUp:
+    """整改跟进: what the hall does about a low rating, closed by the manager with what was done."""
+
+    id: int
+    ticket_id: int
+    number: str
+    window: int
+    clerk: str | None
+    level: int
+    reasons: tuple[str, ...]
+    opened_at: datetime
+    due: date
+    closed_at: datetime | None = None
+    resolution: str = ""
+    closed_by: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "ticket_id": self.ticket_id, "number": self.number, "window": self.window,
+            "clerk": self.clerk, "level": self.level, "level_label": LEVELS[self.level],
+            "reasons": list(self.reasons), "opened_at": self.opened_at.isoformat(), "due": self.due.isoformat(),
+            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+            "resolution": self.resolution, "closed_by": self.closed_by,
+        }

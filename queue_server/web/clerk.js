@@ -1,0 +1,212 @@
+// The clerk console (窗口叫号): every action a hall's hardware caller has, as buttons and keys.
+// Refusals from the server are shown in its own Chinese words, never swallowed.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const session = { window: null, login: null, ticket: null, status: null, services: [] };
+
+function show(text, ok = false) {
+  const box = $("message");
+  box.textContent = text;
+  box.className = `message ${ok ? "ok" : "error"}`;
+}
+
+async function run(action) {
+  try {
+    await action();
+  } catch (e) {
+    if (e.status === 401) { signOut(e.message); return; }
+    show(e.message);
+  }
+}
+
+function signOut(reason) {
+  Staff.signOut();
+  sessionStorage.removeItem("hallqueue.window");
+  $("console").classList.add("hidden");
+  $("signout").classList.add("hidden");
+  $("login").classList.remove("hidden");
+  $("who").textContent = "";
+  if (reason) { $("login-error").textContent = reason; $("login-error").classList.remove("hidden"); }
+}
+
+async function loadWindows() {
+  const state = await Staff.api("GET", "/api/state", undefined, null);
+  $("login-window").replaceChildren(...state.windows.map((w) => Staff.el("option", { value: w.number }, `${w.number} 号 ${w.name}`)));
+  document.title = `窗口叫号 · ${state.hall.name}`;
+}
+
+$("login").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const body = { login: $("login-name").value.trim(), password: $("login-password").value,
+                 window: Number($("login-window").value) };
+  try {
+    let result;
+    try {
+      result = await Staff.api("POST", "/api/login", body, null);
+    } catch (e) {
+      if (e.code !== "window_occupied" || !confirm(`${e.message}\n确定接管该窗口吗？`)) throw e;
+      result = await Staff.api("POST", "/api/login", { ...body, force: true }, null);
+    }
+    Staff.signIn(result.token);
+    sessionStorage.setItem("hallqueue.window", String(result.window));
+    sessionStorage.setItem("hallqueue.login", result.login);
+    $("login-password").value = "";
+    start(result.window, result.login);
+  } catch (e) {
+    $("login-error").textContent = e.message;
+    $("login-error").classList.remove("hidden");
+  }
+});
+
+async function start(window, login) {
+  session.window = window;
+  session.login = login;
+  $("login").classList.add("hidden");
+  $("login-error").classList.add("hidden");
+  $("console").classList.remove("hidden");
+  $("signout").classList.remove("hidden");
+  $("who").textContent = `${login} · ${window} 号窗口`;
+  await run(refresh);
+  await run(refreshPrinter);
+}
+
+async function refresh() {
+  const q = await Staff.api("GET", `/api/windows/${session.window}/queue`);
+  session.ticket = q.ticket;
+  session.status = q.status;
+  session.services = q.services.map((s) => s.code);
+  $("title").textContent = `${q.window} 号窗口 · ${q.name}`;
+  $("queue-rows").replaceChildren(...q.services.map((s) => Staff.el("tr", {},
+    Staff.el("td", {}, s.name), Staff.el("td", {}, `${s.waiting} 人`), Staff.el("td", {}, s.next.join("、") || "—"))));
+  const options = q.all_services.map((s) => Staff.el("option", { value: s.code }, s.name));
+  if (!$("transfer-service").options.length) $("transfer-service").replaceChildren(...options);
+  if (!$("reception-service").options.length) $("reception-service").replaceChildren(...options.map((o) => o.cloneNode(true)));
+  $("act-pause").firstChild.textContent = q.status === "paused" ? "恢复" : "暂停";
+  renderTicket();
+}
+
+function renderTicket() {
+  const t = session.ticket;
+  $("ticket").classList.toggle("hidden", !t);
+  $("ticket-none").classList.toggle("hidden", !!t);
+  const paused = session.status === "paused";
+  $("act-call").disabled = !!t || paused;
+  $("act-call-number").disabled = !!t || paused;
+  for (const id of ["act-recall", "act-no-show", "act-start"]) $(id).disabled = !t || t.status !== "called";
+  $("act-finish").disabled = !t;
+  $("act-transfer").disabled = !t;
+  if (!t) return;
+  $("ticket-number").textContent = t.number;
+  $("ticket-service").textContent = t.service_name;
+  $("ticket-priority").textContent = t.priority === "normal" ? "" : `【${t.priority_label}】请核验证件`;
+  $("ticket-status").textContent = t.status_label;
+  tickTimes();
+}
+
+function tickTimes() {
+  const t = session.ticket;
+  if (!t) return;
+  const now = Date.now();
+  const called = Date.parse(t.called_at);
+  $("ticket-waited").textContent = Staff.duration((called - Date.parse(t.issued_at)) / 1000);
+  $("ticket-served").textContent = Staff.duration((now - Date.parse(t.started_at || t.called_at)) / 1000);
+}
+setInterval(tickTimes, 1000);
+
+const ticketAction = (action, body) => run(async () => {
+  const t = await Staff.api("POST", `/api/tickets/${session.ticket.id}/${action}`, body);
+  const said = { recall: `已重呼 ${t.number} 号（第 ${t.call_count} 次）`, "no-show": `${t.number} 号已过号`,
+                 start: `${t.number} 号开始办理`, finish: `${t.number} 号已办结`,
+                 transfer: `${t.number} 号已转至 ${t.service_name}` }[action];
+  show(said, true);
+  await refresh();
+});
+
+const actions = {
+  "act-call": () => run(async () => {
+    const t = await Staff.api("POST", `/api/windows/${session.window}/call-next`);
+    if (t) show(`已叫 ${t.number} 号`, true); else show("本窗口的业务暂时没有等候的号");
+    await refresh();
+  }),
+  "act-recall": () => ticketAction("recall"),
+  "act-no-show": () => ticketAction("no-show"),
+  "act-start": () => ticketAction("start"),
+  "act-finish": () => ticketAction("finish"),
+  "act-transfer": () => { $("transfer").classList.remove("hidden"); $("transfer-service").focus(); },
+  "act-call-number": () => { $("call-number").classList.remove("hidden"); $("call-number-value").focus(); },
+  "act-pause": () => run(async () => {
+    const change = session.status === "paused" ? "resume" : "pause";
+    await Staff.api("POST", `/api/windows/${session.window}/${change}`);
+    show(change === "pause" ? "本窗口已暂停服务" : "本窗口已恢复服务", true);
+    await refresh();
+  }),
+  "act-rate": () => run(async () => {
+    await Staff.api("POST", `/api/windows/${session.window}/request-rating`);
+    show("已请办事人在评价器上评价", true);
+  }),
+};
+for (const [id, act] of Object.entries(actions)) $(id).addEventListener("click", act);
+
+$("transfer").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  $("transfer").classList.add("hidden");
+  ticketAction("transfer", { service: $("transfer-service").value });
+});
+$("call-number").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  $("call-number").classList.add("hidden");
+  run(async () => {
+    const t = await Staff.api("POST", `/api/windows/${session.window}/call`,
+                              { number: $("call-number-value").value.trim().toUpperCase() });
+    show(`已叫 ${t.number} 号`, true);
+    await refresh();
+  });
+});
+for (const b of document.querySelectorAll("form.inline .cancel")) {
+  b.addEventListener("click", () => b.closest("form").classList.add("hidden"));
+}
+$("signout").addEventListener("click", () => run(async () => {
+  await Staff.api("POST", "/api/logout");
+  signOut();
+}));
+
+document.addEventListener("keydown", (ev) => {
+  if (!session.window || ev.ctrlKey || ev.altKey || ev.metaKey) return;
+  if (["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement.tagName)) return;
+  const key = ev.key.toLowerCase();
+  if (key === "q") { $("signout").click(); return; }
+  const button = document.querySelector(`.actions button[data-key="${key}"]`);
+  if (button && !button.disabled) { ev.preventDefault(); button.click(); }
+});
+
+async function refreshPrinter() {
+  const p = await Staff.api("GET", "/api/reception/printer");
+  $("reception-printer").textContent = `打印机：${p.label}`;
+}
+
+$("reception-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  run(async () => {
+    const r = await Staff.api("POST", "/api/reception/tickets",
+                              { service: $("reception-service").value, priority: $("reception-priority").value });
+    $("reception-result").textContent = `已取号 ${r.ticket.number}（${r.ticket.service_name}，前面 ${r.ticket.waiting_ahead} 人）· ` +
+      (r.print.printed ? "号票已打印" : `未打印：${r.print.label}，请把号码告诉办事人`);
+    $("reception-printer").textContent = `打印机：${r.print.label}`;
+  });
+});
+
+Staff.follow((msg) => {
+  if (!session.window || msg.type !== "event") return;
+  const mine = msg.window === session.window || (msg.ticket && session.services.includes(msg.ticket.service))
+    || Object.keys(msg.waiting || {}).some((s) => session.services.includes(s));
+  if (mine) run(refresh);
+}, (ok) => {
+  $("link").className = ok ? "link" : "link lost";
+  $("link").textContent = ok ? "● 实时" : "连接中断，正在重连…";
+});
+
+loadWindows().then(() => {
+  const saved = sessionStorage.getItem("hallqueue.window");
+  if (Staff.token() && saved) start(Number(saved), sessionStorage.getItem("hallqueue.login") || "");
+});

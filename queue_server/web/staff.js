@@ -1,0 +1,72 @@
+// Shared by the staff pages (clerk console, evaluator tablet, hall manager): the API with the
+// signed-in token (kept for this browser tab only), the event stream, and Chinese messages.
+"use strict";
+
+const Staff = (() => {
+  const TOKEN = "hallqueue.token";
+
+  class ApiError extends Error {
+    constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+  }
+
+  async function api(method, path, body, token = sessionStorage.getItem(TOKEN)) {
+    let resp;
+    try {
+      resp = await fetch(path, {
+        method,
+        headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new ApiError(0, "offline", "无法连接服务器，请检查网络后重试");
+    }
+    if (resp.status === 204) return null;
+    const data = await resp.json().catch(() => ({}));
+    if (!resp.ok) {
+      const err = data.error || {};
+      if (resp.status === 401) sessionStorage.removeItem(TOKEN);
+      throw new ApiError(resp.status, err.code || "http_error", err.message || `服务器错误（${resp.status}）`);
+    }
+    return data;
+  }
+
+  function follow(onMessage, onLink) {
+    let seq = null;
+    const open = () => {
+      const base = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/events`;
+      const ws = new WebSocket(seq === null ? base : `${base}?since=${seq}`);
+      ws.onmessage = (m) => {
+        const msg = JSON.parse(m.data);
+        if (msg.seq !== undefined) seq = msg.seq;
+        onLink(true);
+        onMessage(msg);
+      };
+      ws.onclose = () => { onLink(false); setTimeout(open, 2000); };
+    };
+    open();
+  }
+
+  const el = (tag, attrs = {}, ...children) => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (k === "class") e.className = v;
+      else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+      else if (v !== undefined && v !== null) e.setAttribute(k, v);
+    }
+    for (const c of children) e.append(c);
+    return e;
+  };
+
+  const duration = (seconds) => {
+    const s = Math.max(0, Math.round(seconds));
+    return s >= 3600 ? `${Math.floor(s / 3600)}小时${Math.floor((s % 3600) / 60)}分`
+         : s >= 60 ? `${Math.floor(s / 60)}分${s % 60}秒` : `${s}秒`;
+  };
+
+  return {
+    api, follow, el, duration, ApiError,
+    token: () => sessionStorage.getItem(TOKEN),
+    signIn: (token) => sessionStorage.setItem(TOKEN, token),
+    signOut: () => sessionStorage.removeItem(TOKEN),
+  };
+})();
