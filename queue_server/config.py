@@ -317,11 +317,11 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
     )
 
 
-def load_hall_config(path: str | Path | None = None) -> HallConfig:
-    """Read and check a hall config file; ``None`` loads the sample hall that ships with us."""
+def read_toml(path: str | Path | None, sample: str) -> tuple[dict[str, Any], str]:
+    """A TOML file (or, for ``None``, the sample hall's ``sample`` file) and how errors name it."""
     if path is None:
-        text = resources.files("queue_server").joinpath(SAMPLE_HALL).read_text(encoding="utf-8")
-        shown = "sample hall.toml"
+        text = resources.files("queue_server").joinpath(sample).read_text(encoding="utf-8")
+        shown = "sample " + Path(sample).name
     else:
         shown = str(path)
         try:
@@ -331,7 +331,12 @@ def load_hall_config(path: str | Path | None = None) -> HallConfig:
         except UnicodeDecodeError:
             raise ConfigError(shown, ["not UTF-8 text (save the file as UTF-8)"]) from None
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text), shown
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(shown, [f"not valid TOML: {exc}"]) from None
+
+
+def load_hall_config(path: str | Path | None = None) -> HallConfig:
+    """Read and check a hall config file; ``None`` loads the sample hall that ships with us."""
+    data, shown = read_toml(path, SAMPLE_HALL)
     return parse_hall_config(data, shown)

@@ -9,15 +9,13 @@ like those of the hall config.
 
 from __future__ import annotations
 
-import tomllib
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pypinyin import Style, lazy_pinyin
 
-from .config import ConfigError, humanize
+from .config import ConfigError, humanize, read_toml
 from .core.model import HallConfig
 
 SAMPLE_GUIDES = "sample/guides.toml"
@@ -93,17 +91,5 @@ def hall_guides(config: HallConfig, config_path: str | Path | None) -> tuple[Gui
 
 def load_guides(config: HallConfig, path: str | Path | None) -> tuple[GuideItem, ...]:
     """The guide items of ``path``; ``None`` loads the sample hall's guides."""
-    if path is None:
-        text = resources.files("queue_server").joinpath(SAMPLE_GUIDES).read_text(encoding="utf-8")
-        shown = "sample guides.toml"
-    else:
-        shown = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(shown, [f"cannot read the file: {exc.strerror}"]) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(shown, [f"not valid TOML: {exc}"]) from None
+    data, shown = read_toml(path, SAMPLE_GUIDES)
     return parse_guides(data, config, shown)

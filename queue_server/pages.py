@@ -37,9 +37,10 @@ def _load(folder, names: list[str]) -> Assets:
 
 
 def _page(folder, name: str, headers: dict[str, str]):
+    body = folder.joinpath(name).read_bytes()  # read once, when the app is built
+
     async def handler(request: web.Request) -> web.Response:
-        return web.Response(body=folder.joinpath(name).read_bytes(), content_type="text/html", charset="utf-8",
-                            headers=headers)
+        return web.Response(body=body, content_type="text/html", charset="utf-8", headers=headers)
 
     return handler
 

@@ -153,6 +153,14 @@ class Hall:
     def db(self):
         return open_database(self.db_path)
 
+    def count(self, table: str) -> int:
+        """Rows in a table of the hall's database, read through a connection of the test's own."""
+        db = self.db()
+        try:
+            return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        finally:
+            db.close()
+
 
 def provision(db_path: Path, windows, admins=("admin",)) -> tuple[str, str]:
     """Create clerk<N> for each window, the admins, a kiosk and a display; return their tokens."""

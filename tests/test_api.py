@@ -9,14 +9,6 @@ import pytest
 from .conftest import PASSWORD
 
 
-def event_count(hall) -> int:
-    db = hall.db()
-    try:
-        return db.execute("SELECT count(*) FROM events").fetchone()[0]
-    finally:
-        db.close()
-
-
 async def error_of(resp, status: int) -> str:
     assert resp.status == status, await resp.text()
     body = await resp.json()
@@ -108,7 +100,7 @@ async def test_illegal_transition_is_409_and_writes_nothing(hall):
     t = await hall.issue("hukou")
     await hall.client.post("/api/windows/1/call-next", headers=h1)
     await hall.client.post(f"/api/tickets/{t['id']}/finish", headers=h1)
-    before = event_count(hall)
+    before = hall.count("events")
     for action in ("recall", "start", "no-show", "finish", "cancel"):
         resp = await hall.client.post(f"/api/tickets/{t['id']}/{action}", headers=h1)
         assert await error_of(resp, 409) == "illegal_transition"
@@ -118,7 +110,7 @@ async def test_illegal_transition_is_409_and_writes_nothing(hall):
     w = await hall.issue("hukou")
     resp = await hall.client.post(f"/api/tickets/{w['id']}/start", headers=await hall.clerk(1))
     assert await error_of(resp, 409) == "illegal_transition"
-    assert event_count(hall) == before + 1  # only the second issue
+    assert hall.count("events") == before + 1  # only the second issue
 
 
 async def test_recall_limit_and_busy_window(hall):
@@ -248,10 +240,10 @@ async def test_closed_service_and_cap_say_why(hall):
     ],
 )
 async def test_bad_requests_get_the_documented_error_and_write_nothing(hall, body, status, code):
-    before = event_count(hall)
+    before = hall.count("events")
     resp = await hall.client.post("/api/tickets", data=body, headers={**hall.kiosk(), "Content-Type": "application/json"})
     assert await error_of(resp, status) == code
-    assert event_count(hall) == before
+    assert hall.count("events") == before
 
 
 @pytest.mark.parametrize(
@@ -263,11 +255,11 @@ async def test_bad_requests_get_the_documented_error_and_write_nothing(hall, bod
     ],
 )
 async def test_missing_or_wrong_token_is_401_and_writes_nothing(hall, headers, code):
-    before = event_count(hall)
+    before = hall.count("events")
     resp = await hall.client.post("/api/tickets", json={"service": "hukou"}, headers=headers)
     assert await error_of(resp, 401) == code
     assert resp.headers["WWW-Authenticate"] == "Bearer"
-    assert event_count(hall) == before
+    assert hall.count("events") == before
 
 
 async def test_display_devices_cannot_issue_or_call(hall):

@@ -22,14 +22,6 @@ def base_url(hall) -> str:
     return str(hall.client.make_url("")).rstrip("/")
 
 
-def ticket_count(hall) -> int:
-    db = hall.db()
-    try:
-        return db.execute("SELECT count(*) FROM tickets").fetchone()[0]
-    finally:
-        db.close()
-
-
 async def test_take_a_ticket_and_print_it(hall):
     printer = TicketPrinter("dummy:")
     async with HallClient(base_url(hall), hall.kiosk_token) as client:
@@ -38,7 +30,7 @@ async def test_take_a_ticket_and_print_it(hall):
     assert outcome.status_url == base_url(hall) + outcome.ticket["status_path"]
     assert "A001".encode() in printer.kept_bytes and outcome.status_url.encode() in printer.kept_bytes
     assert "户口迁移".encode("gb18030") in printer.kept_bytes
-    assert ticket_count(hall) == 1
+    assert hall.count("tickets") == 1
 
 
 async def test_elderly_lane_prints_its_label(hall):
@@ -69,7 +61,7 @@ async def test_a_slow_answer_is_retried_without_a_second_ticket(hall, aiohttp_se
     slow = await aiohttp_server(app)
     async with HallClient(str(slow.make_url("")).rstrip("/"), hall.kiosk_token, timeout_s=0.5) as client:
         outcome = await TicketFlow(client, TicketPrinter("dummy:"), "大厅", retry_delay_s=0.1).take("hukou")
-    assert outcome.ticket["number"] == "A001" and ticket_count(hall) == 1
+    assert outcome.ticket["number"] == "A001" and hall.count("tickets") == 1
 
 
 async def test_server_away_is_said_plainly():
