@@ -12,13 +12,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from hardware.printer import PrinterError, TicketPrinter
 from hardware.printer_status import PrinterState, PrinterStatus
-from hardware.ticket_layout import TicketContent
-from queue_server.client import HallClient, ServerUnavailable
+from queue_server.client import HallClient, ServerUnavailable, ticket_content
 
 from . import strings
 
@@ -63,22 +61,13 @@ class TicketFlow:
                 if attempt == self.attempts:
                     raise
                 await asyncio.sleep(self.retry_delay_s * attempt)
-        status_url = ticket.get("status_url") or self.client.base_url + (ticket.get("status_path") or "/")
-        return await self._print(ticket, status_url)
+        return await self._print(ticket)
 
-    async def _print(self, ticket: dict[str, Any], status_url: str) -> TicketOutcome:
+    async def _print(self, ticket: dict[str, Any]) -> TicketOutcome:
+        content = ticket_content(ticket, self.hall_name, self.client.base_url)
+        status_url = content.status_url
         if self.printer is None:
             return TicketOutcome(ticket, status_url, False, PrinterState.UNKNOWN, None)
-        content = TicketContent(
-            hall_name=self.hall_name,
-            number=ticket["number"],
-            service_name=ticket["service_name"],
-            waiting_ahead=ticket["waiting_ahead"],
-            estimated_wait_s=ticket["estimated_wait_s"],
-            issued_at=datetime.fromisoformat(ticket["issued_at"]),
-            status_url=status_url,
-            priority_label=ticket.get("priority_label") if ticket.get("priority") != "normal" else None,
-        )
         try:
             report = await asyncio.to_thread(self.printer.print_ticket, content)
         except PrinterError as exc:

@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import aiohttp
+
+from hardware.ticket_layout import TicketContent
 
 DEFAULT_TIMEOUT_S = 5.0
 
@@ -122,3 +125,22 @@ async def follow_events(
                 connected = False
                 on_link(False)
             await asyncio.sleep(reconnect_s)
+
+
+def status_url(ticket: dict[str, Any], server_url: str) -> str:
+    """The link behind a ticket's QR code: the hall's public URL when configured, else ``server_url``."""
+    return ticket.get("status_url") or server_url.rstrip("/") + (ticket.get("status_path") or "/")
+
+
+def ticket_content(ticket: dict[str, Any], hall_name: str, server_url: str) -> TicketContent:
+    """What the printer prints for a ticket as the API returns it (kiosk and reception desk alike)."""
+    return TicketContent(
+        hall_name=hall_name,
+        number=ticket["number"],
+        service_name=ticket["service_name"],
+        waiting_ahead=ticket["waiting_ahead"],
+        estimated_wait_s=ticket["estimated_wait_s"],
+        issued_at=datetime.fromisoformat(ticket["issued_at"]),
+        status_url=status_url(ticket, server_url),
+        priority_label=ticket.get("priority_label") if ticket.get("priority") != "normal" else None,
+    )

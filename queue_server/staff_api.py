@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 from pydantic import Field
 
 from hardware.printer import PrinterError, TicketPrinter
-from hardware.ticket_layout import TicketContent
 
 from . import appkeys
 from .auth import acting_window
+from .client import ticket_content
 from .core.feedback import LEVELS, REASONS
 from .core.model import Priority
 from .engine import Context
@@ -217,13 +216,7 @@ async def _print_at_reception(request: web.Request, config, ticket: dict[str, An
     printer = _reception_printer(request)
     if printer is None:
         return {"printed": False, "state": "none", "label": "咨询台未配置打印机"}
-    status_url = ticket["status_url"] or f"{request.scheme}://{request.host}{ticket['status_path']}"
-    content = TicketContent(
-        hall_name=config.name, number=ticket["number"], service_name=ticket["service_name"],
-        waiting_ahead=ticket["waiting_ahead"], estimated_wait_s=ticket["estimated_wait_s"],
-        issued_at=datetime.fromisoformat(ticket["issued_at"]), status_url=status_url,
-        priority_label=ticket["priority_label"] if ticket["priority"] != "normal" else None,
-    )
+    content = ticket_content(ticket, config.name, f"{request.scheme}://{request.host}")
     try:
         report = await asyncio.to_thread(printer.print_ticket, content)
     except PrinterError as exc:
