@@ -19,15 +19,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hardware import onbon  # noqa: E402
-from hardware.led_board import BoardLine  # noqa: E402
-from hardware.printer import TicketPrinter  # noqa: E402
-from hardware.ticket_layout import TicketContent, ticket_bytes  # noqa: E402
-from tests.boardsim import BoardBus, SimulatedBoard  # noqa: E402
-from tests.emupos import Emupos  # noqa: E402
+from hardware import onbon
+from hardware.led_board import BoardLine
+from hardware.printer import TicketPrinter
+from hardware.ticket_layout import TicketContent, ticket_bytes
+from tests.boardsim import BoardBus, SimulatedBoard
+from tests.emupos import Emupos
 
-TICKET = TicketContent("潜江市政务服务中心", "A001", "户口迁移登记", 3, 900, datetime(2026, 11, 27, 9, 12),
-                       "http://192.168.1.10:8080/t/12345", priority_label=None)
+TICKET = TicketContent(
+    "潜江市政务服务中心",
+    "A001",
+    "户口迁移登记",
+    3,
+    900,
+    datetime(2026, 11, 27, 9, 12),
+    "http://192.168.1.10:8080/t/12345",
+    priority_label=None,
+)
 
 
 def ms(values: list[float]) -> str:
@@ -57,7 +65,9 @@ def main() -> None:
                     started = time.perf_counter()
                     printer.print_ticket(TICKET)  # status check (3 round trips) + the ticket
                     times.append(time.perf_counter() - started)
-                print(f"print to emupos over TCP, status check included ({chinese}, {args.tickets} tickets): {ms(times)}")
+                print(
+                    f"print to emupos over TCP, status check included ({chinese}, {args.tickets} tickets): {ms(times)}"
+                )
         finally:
             emulator.stop()
 

@@ -26,8 +26,8 @@ from kivy.tests.common import UnitTestTouch  # noqa: E402
 from hardware.printer import TicketPrinter  # noqa: E402
 from kiosk.app import KioskApp  # noqa: E402
 from queue_server.client import HallClient  # noqa: E402
-from queue_server import accounts  # noqa: E402
-from queue_server.store import open_database  # noqa: E402
+from queue_server.store import accounts  # noqa: E402
+from queue_server.store.database import open_database  # noqa: E402
 from tests.serverproc import ALL_DAY_HALL, ServerProcess  # noqa: E402
 
 TILES = """
@@ -70,10 +70,12 @@ def main() -> None:
                 app.go_home()
                 driver.frames(2)
             ordered = sorted(times)
-            print(f"kiosk tap-to-ticket over {args.taps} taps (live server, ticket printed to dummy:): "
-                  f"median {statistics.median(times) * 1000:.0f} ms, "
-                  f"p95 {ordered[int(0.95 * (len(ordered) - 1))] * 1000:.0f} ms, "
-                  f"max {ordered[-1] * 1000:.0f} ms")
+            print(
+                f"kiosk tap-to-ticket over {args.taps} taps (live server, ticket printed to dummy:): "
+                f"median {statistics.median(times) * 1000:.0f} ms, "
+                f"p95 {ordered[int(0.95 * (len(ordered) - 1))] * 1000:.0f} ms, "
+                f"max {ordered[-1] * 1000:.0f} ms"
+            )
             print(f"  (includes frames drawn until the ticket screen shows: software GL, ~{1000 / 60:.0f} ms a frame)")
         finally:
             if driver is not None:

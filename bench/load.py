@@ -22,9 +22,9 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from queue_server import accounts  # noqa: E402
-from queue_server.store import open_database  # noqa: E402
-from tests.serverproc import ServerProcess  # noqa: E402
+from queue_server.store import accounts
+from queue_server.store.database import open_database
+from tests.serverproc import ServerProcess
 
 PASSWORD = "benchmark password"
 
@@ -78,8 +78,9 @@ async def measure(url: str, kiosk_token: str, args: argparse.Namespace) -> None:
     async with aiohttp.ClientSession(url, connector=connector) as session:
         clerk_headers = []
         for n in range(1, args.clerks + 1):
-            async with session.post("/api/login", json={"login": f"clerk{n}", "password": PASSWORD,
-                                                        "window": n}) as resp:
+            async with session.post(
+                "/api/login", json={"login": f"clerk{n}", "password": PASSWORD, "window": n}
+            ) as resp:
                 resp.raise_for_status()
                 clerk_headers.append((n, {"Authorization": f"Bearer {(await resp.json())['token']}"}))
         kiosk = {"Authorization": f"Bearer {kiosk_token}"}
@@ -120,24 +121,32 @@ async def measure(url: str, kiosk_token: str, args: argparse.Namespace) -> None:
         async with session.get("/api/health") as resp:
             commits_before = (await resp.json()).get("commits", 0)
         started = time.perf_counter()
-        await asyncio.gather(*(kiosk_loop(k) for k in range(args.kiosks)),
-                             *(clerk_loop(n, h) for n, h in clerk_headers))
+        await asyncio.gather(
+            *(kiosk_loop(k) for k in range(args.kiosks)), *(clerk_loop(n, h) for n, h in clerk_headers)
+        )
         elapsed = time.perf_counter() - started
         async with session.get("/api/health") as resp:
             commits = (await resp.json()).get("commits", 0) - commits_before
 
     ms = 1000
-    print(f"hallqueue load: {args.kiosks} kiosks, {args.clerks} clerks, {elapsed:.1f} s, loopback HTTP, "
-          "durable commits (WAL, synchronous=FULL)")
+    print(
+        f"hallqueue load: {args.kiosks} kiosks, {args.clerks} clerks, {elapsed:.1f} s, loopback HTTP, "
+        "durable commits (WAL, synchronous=FULL)"
+    )
     print(f"  tickets issued: {len(issue_latency)}  -> {len(issue_latency) / elapsed:.0f} tickets/s")
-    print(f"  issue latency:  p50 {percentile(issue_latency, 50) * ms:.1f} ms  "
-          f"p99 {percentile(issue_latency, 99) * ms:.1f} ms  max {max(issue_latency, default=0) * ms:.1f} ms")
+    print(
+        f"  issue latency:  p50 {percentile(issue_latency, 50) * ms:.1f} ms  "
+        f"p99 {percentile(issue_latency, 99) * ms:.1f} ms  max {max(issue_latency, default=0) * ms:.1f} ms"
+    )
     if call_latency:
-        print(f"  calls:          {len(call_latency)} -> {len(call_latency) / elapsed:.0f} calls/s, "
-              f"p50 {percentile(call_latency, 50) * ms:.1f} ms  p99 {percentile(call_latency, 99) * ms:.1f} ms")
+        print(
+            f"  calls:          {len(call_latency)} -> {len(call_latency) / elapsed:.0f} calls/s, "
+            f"p50 {percentile(call_latency, 50) * ms:.1f} ms  p99 {percentile(call_latency, 99) * ms:.1f} ms"
+        )
     writes = len(issue_latency) + 2 * len(call_latency)
-    print(f"  commits (fsync): {commits} -> {commits / elapsed:.0f}/s, {writes / max(commits, 1):.1f} "
-          "changes per commit")
+    print(
+        f"  commits (fsync): {commits} -> {commits / elapsed:.0f}/s, {writes / max(commits, 1):.1f} changes per commit"
+    )
     print(f"  errors:         {errors}")
     if issue_latency:
         print(f"  mean issue latency {statistics.fmean(issue_latency) * ms:.1f} ms")

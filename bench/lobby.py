@@ -22,10 +22,10 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from queue_server import accounts  # noqa: E402
-from queue_server.store import open_database  # noqa: E402
-from tests.browser import chromium  # noqa: E402
-from tests.serverproc import ALL_DAY_HALL, ServerProcess  # noqa: E402
+from queue_server.store import accounts
+from queue_server.store.database import open_database
+from tests.browser import chromium
+from tests.serverproc import ALL_DAY_HALL, ServerProcess
 
 PASSWORD = "benchmark password"
 
@@ -35,7 +35,7 @@ async def follower(url: str, received: list[int], stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 msg = await asyncio.wait_for(ws.receive(), 0.5)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
             if msg.type != aiohttp.WSMsgType.TEXT:
                 return
@@ -58,11 +58,11 @@ async def run(args: argparse.Namespace) -> None:
         try:
             async with aiohttp.ClientSession(server.url) as http:
                 for _ in range(args.calls):
-                    async with http.post("/api/tickets", json={"service": "hukou"},
-                                         headers={"Authorization": f"Bearer {kiosk}"}) as resp:
+                    async with http.post(
+                        "/api/tickets", json={"service": "hukou"}, headers={"Authorization": f"Bearer {kiosk}"}
+                    ) as resp:
                         resp.raise_for_status()
-                async with http.post("/api/login", json={"login": "clerk1", "password": PASSWORD,
-                                                         "window": 1}) as resp:
+                async with http.post("/api/login", json={"login": "clerk1", "password": PASSWORD, "window": 1}) as resp:
                     clerk = {"Authorization": f"Bearer {(await resp.json())['token']}"}
                 events_url = server.url.replace("http", "ws", 1) + "/api/events"
                 followers = [asyncio.create_task(follower(events_url, received, stop)) for _ in range(args.clients)]
@@ -86,8 +86,10 @@ async def run(args: argparse.Namespace) -> None:
             server.stop()
     ordered = sorted(latencies)
     p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-    print(f"lobby call-to-screen, {args.calls} calls, {args.clients} other WebSocket clients "
-          f"({received[0]} messages delivered to them):")
+    print(
+        f"lobby call-to-screen, {args.calls} calls, {args.clients} other WebSocket clients "
+        f"({received[0]} messages delivered to them):"
+    )
     print(f"  p50 {statistics.median(latencies):.0f} ms, p95 {p95:.0f} ms, max {ordered[-1]:.0f} ms")
 
 

@@ -52,10 +52,11 @@ class BoardTexts:
             w["ticket"] = ticket["number"]
             self._calls.appendleft(call_text(ticket["number"], window))
             affected += [b for b in self.boards if b.window is None]
-        elif ticket and w["ticket"] == ticket["number"] and kind in ("finished", "no_show", "transferred",
-                                                                     "cancelled", "expired", "requeued"):
-            w["ticket"] = None
-        elif kind == "window_closed":
+        elif (
+            ticket
+            and w["ticket"] == ticket["number"]
+            and kind in ("finished", "no_show", "transferred", "cancelled", "expired", "requeued")
+        ) or kind == "window_closed":
             w["ticket"] = None
         return self._update(affected)
 

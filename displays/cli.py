@@ -12,12 +12,24 @@ import click
 
 @click.command()
 @click.option("--server", required=True, help="the queue server, e.g. http://192.168.1.10:8080")
-@click.option("--token", required=True, envvar="HALLQUEUE_DISPLAY_TOKEN",
-              help="this PC's device token (hallqueue device add NAME --kind display)")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="the hall config with its [[boards]] wiring (default: the sample hall)")
-@click.option("--voice", default="sound", show_default=True,
-              help='"sound" (the sound card), "off", or a folder to write the calls into as WAV files')
+@click.option(
+    "--token",
+    required=True,
+    envvar="HALLQUEUE_DISPLAY_TOKEN",
+    help="this PC's device token (hallqueue device add NAME --kind display)",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="the hall config with its [[boards]] wiring (default: the sample hall)",
+)
+@click.option(
+    "--voice",
+    default="sound",
+    show_default=True,
+    help='"sound" (the sound card), "off", or a folder to write the calls into as WAV files',
+)
 @click.option("--board-timeout", type=float, default=0.5, show_default=True, help="seconds to wait for a board")
 def display(server: str, token: str, config_path: Path | None, voice: str, board_timeout: float) -> None:
     """Drive the hall's LED boards and speak the calls, following the queue server.
@@ -26,7 +38,7 @@ def display(server: str, token: str, config_path: Path | None, voice: str, board
     """
     from hardware.voice import Announcer, EspeakVoice, SoundDeviceSink, WavFolderSink
     from queue_server.client import HallClient
-    from queue_server.config import ConfigError, load_hall_config
+    from queue_server.config.hall_file import ConfigError, load_hall_config
 
     from .service import DisplayService
 

@@ -26,8 +26,15 @@ RETRY_S = 5.0
 
 
 class DisplayService:
-    def __init__(self, client: HallClient, boards: list[BoardWiring], announcer: Announcer | None,
-                 board_timeout_s: float = 0.5, board_retries: int = 2, retry_s: float = RETRY_S) -> None:
+    def __init__(
+        self,
+        client: HallClient,
+        boards: list[BoardWiring],
+        announcer: Announcer | None,
+        board_timeout_s: float = 0.5,
+        board_retries: int = 2,
+        retry_s: float = RETRY_S,
+    ) -> None:
         self.client, self.announcer = client, announcer
         self.texts = BoardTexts(boards)
         self.board_timeout_s, self.board_retries, self.retry_s = board_timeout_s, board_retries, retry_s
@@ -55,8 +62,11 @@ class DisplayService:
             await self.client.close()
 
     def _link(self, connected: bool) -> None:
-        _LOGGER.log(logging.INFO if connected else logging.WARNING,
-                    "event stream %s", "connected" if connected else "lost; reconnecting")
+        _LOGGER.log(
+            logging.INFO if connected else logging.WARNING,
+            "event stream %s",
+            "connected" if connected else "lost; reconnecting",
+        )
 
     def _handle(self, message: dict[str, Any]) -> None:
         if message["type"] == "snapshot":
@@ -64,8 +74,9 @@ class DisplayService:
         elif message["type"] == "event":
             changed = self.texts.event(message)
             if message["kind"] in ("called", "recalled") and message.get("ticket") and self.announcer:
-                self.announcer.say(Announcement(message["ticket"]["number"], message["window"],
-                                                recall=message["kind"] == "recalled"))
+                self.announcer.say(
+                    Announcement(message["ticket"]["number"], message["window"], recall=message["kind"] == "recalled")
+                )
         else:
             return
         for board in changed:
@@ -77,12 +88,14 @@ class DisplayService:
             text = self.texts.texts[board]  # the newest text, even if several updates queued up
             try:
                 line = self._lines.get(port) or await asyncio.to_thread(
-                    BoardLine, port, self.board_timeout_s, self.board_retries)
+                    BoardLine, port, self.board_timeout_s, self.board_retries
+                )
                 self._lines[port] = line
                 await asyncio.to_thread(line.show, board.address, text, board.width, board.height)
             except (BoardError, ValueError, OSError) as exc:
-                _LOGGER.warning("board %s (address %s on %s) did not take %r: %s",
-                                board.key, board.address, port, text, exc)
+                _LOGGER.warning(
+                    "board %s (address %s on %s) did not take %r: %s", board.key, board.address, port, text, exc
+                )
                 self.failing[board] = str(exc)
                 await self._report(board, "silent" if "no reply" in str(exc) else "error", str(exc))
                 if isinstance(exc, OSError) or "cannot" in str(exc):

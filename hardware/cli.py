@@ -54,8 +54,13 @@ def printer_test(uri: str, hall_name: str) -> None:
     """
     device = _printer(uri)
     sample = TicketContent(
-        hall_name=hall_name, number="A001", service_name="打印测试（样票）", waiting_ahead=3,
-        estimated_wait_s=900, issued_at=datetime.now(), status_url="http://127.0.0.1:8080/",
+        hall_name=hall_name,
+        number="A001",
+        service_name="打印测试（样票）",
+        waiting_ahead=3,
+        estimated_wait_s=900,
+        issued_at=datetime.now(),
+        status_url="http://127.0.0.1:8080/",
         notice="此为测试样票，请勿使用",
     )
     try:
@@ -94,8 +99,10 @@ def board_send(port: str, address: int, width: int, height: int, timeout: float,
     except BoardError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
-    click.echo(f"board {address} on {port}: {exchange.reply.description} in {exchange.seconds * 1000:.0f} ms "
-               f"(frame {exchange.frame_bytes} bytes, {exchange.attempts} attempt(s))")
+    click.echo(
+        f"board {address} on {port}: {exchange.reply.description} in {exchange.seconds * 1000:.0f} ms "
+        f"(frame {exchange.frame_bytes} bytes, {exchange.attempts} attempt(s))"
+    )
 
 
 @click.command()

@@ -101,8 +101,7 @@ class BoardLine:
         display_mode: DisplayMode = DisplayMode.STATIC,
     ) -> Exchange:
         """Show ``text`` on the whole board at address ``board`` (RAM only, no flash wear)."""
-        area = Area.whole_board(width_px, height_px, display_mode=display_mode,
-                                single_line=height_px < 32)
+        area = Area.whole_board(width_px, height_px, display_mode=display_mode, single_line=height_px < 32)
         data = onbon.dynamic_area_data([(area, onbon.encode_text(text))])
         return self.send(board, data)
 

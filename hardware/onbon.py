@@ -244,11 +244,25 @@ class Area:
 
     def encode(self, text: bytes) -> bytes:
         fixed = AREA_FIXED.pack(
-            0x00, self.x_bytes, self.y, self.width_bytes, self.height, self.area_id,
-            self.line_spacing, self.run_mode, self.timeout_s,
-            0, 0, self.align,  # SoundMode 0, ExtendParaLen 0, TextAlign
-            0x01 if self.single_line else 0x02, 0x02 if self.auto_wrap else 0x01,
-            int(self.display_mode), self.exit_mode, self.speed, self.stay_half_s, len(text),
+            0x00,
+            self.x_bytes,
+            self.y,
+            self.width_bytes,
+            self.height,
+            self.area_id,
+            self.line_spacing,
+            self.run_mode,
+            self.timeout_s,
+            0,
+            0,
+            self.align,  # SoundMode 0, ExtendParaLen 0, TextAlign
+            0x01 if self.single_line else 0x02,
+            0x02 if self.auto_wrap else 0x01,
+            int(self.display_mode),
+            self.exit_mode,
+            self.speed,
+            self.stay_half_s,
+            len(text),
         )
         return fixed + text
 
@@ -258,7 +272,7 @@ def encode_text(text: str) -> bytes:
     try:
         return for_gb_fonts(text).encode("gb2312")
     except UnicodeEncodeError as exc:
-        raise ValueError(f'"{text[exc.start:exc.end]}" is not in GB2312: the board cannot show it') from None
+        raise ValueError(f'"{text[exc.start : exc.end]}" is not in GB2312: the board cannot show it') from None
 
 
 def dynamic_area_data(
@@ -273,8 +287,20 @@ def dynamic_area_data(
     ``process_mode`` 1 clears and re-initialises the areas first. Onbon's own PC software
     writes DataLen - 5 into ``process_mode``/``reserved``; controllers accept either.
     """
-    data = bytes((GROUP_DISPLAY, CMD_DYNAMIC_AREA, RESPONSE_REQUIRED if reply else RESPONSE_NONE,
-                  process_mode, reserved, len(delete_ids))) + delete_ids + bytes((len(areas),))
+    data = (
+        bytes(
+            (
+                GROUP_DISPLAY,
+                CMD_DYNAMIC_AREA,
+                RESPONSE_REQUIRED if reply else RESPONSE_NONE,
+                process_mode,
+                reserved,
+                len(delete_ids),
+            )
+        )
+        + delete_ids
+        + bytes((len(areas),))
+    )
     for area, text in areas:
         block = area.encode(text)
         data += struct.pack("<H", len(block)) + block

@@ -60,7 +60,9 @@ def parse_printer_uri(text: str) -> PrinterUri:
         query = dict(parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query)))
     except ValueError:
         raise PrinterUriError(f'"{text}": cannot read the options after "?"') from None
-    allowed = _TICKET_OPTIONS | {"serial": _SERIAL_OPTIONS, "usb": _USB_OPTIONS, "dummy": _DUMMY_OPTIONS}.get(kind, set())
+    allowed = _TICKET_OPTIONS | {"serial": _SERIAL_OPTIONS, "usb": _USB_OPTIONS, "dummy": _DUMMY_OPTIONS}.get(
+        kind, set()
+    )
     unknown = sorted(set(query) - allowed)
     if unknown:
         raise PrinterUriError(f'"{text}": unknown option {", ".join(unknown)} (known: {", ".join(sorted(allowed))})')

@@ -83,7 +83,7 @@ def wrap_cells(text: str, width: int) -> list[str]:
 
 def wait_text(seconds: int) -> str:
     minutes = round(seconds / 60)
-    return "预计等候约 %d 分钟" % minutes if minutes >= 1 else "请留意叫号"
+    return f"预计等候约 {minutes} 分钟" if minutes >= 1 else "请留意叫号"
 
 
 class _Writer:
@@ -97,8 +97,10 @@ class _Writer:
         self.p = Dummy()
         self.dots, self.columns = PAPER[paper_mm]
         # python-escpos checks images against the profile's paper width.
-        self.p.profile.profile_data = {**self.p.profile.profile_data,
-                                       "media": {"width": {"mm": paper_mm, "pixels": self.dots}}}
+        self.p.profile.profile_data = {
+            **self.p.profile.profile_data,
+            "media": {"width": {"mm": paper_mm, "pixels": self.dots}},
+        }
         self.paper_mm, self.chinese = paper_mm, chinese
         self.p._raw(INIT + ALIGN_CENTER)
 
@@ -116,9 +118,14 @@ class _Writer:
             else:
                 # GS ! scales Chinese characters too on ESC/POS printers with a Chinese font.
                 self.p._raw(
-                    bold(strong) + char_size(scale)
-                    + FS_CHINESE_ON + to_gb18030(part) + b"\n" + FS_CHINESE_OFF
-                    + char_size(1) + bold(False)
+                    bold(strong)
+                    + char_size(scale)
+                    + FS_CHINESE_ON
+                    + to_gb18030(part)
+                    + b"\n"
+                    + FS_CHINESE_OFF
+                    + char_size(1)
+                    + bold(False)
                 )
 
     def _render(self, text: str, double: bool, strong: bool) -> Image.Image:

@@ -57,7 +57,9 @@ def _cardinal(n: int, digits: tuple[str, ...] | str, ten: str, hundred: str, tho
 def window_pinyin(n: int) -> list[str]:
     words = _cardinal(n, DIGITS_PINYIN, "shi2", "bai3", "qian1")
     # 一 before 百 and 千 is said yì (yi4), as in 一百, 一千.
-    return ["yi4" if w == "yi1" and nxt in ("bai3", "qian1") else w for w, nxt in zip(words, [*words[1:], ""], strict=True)]
+    return [
+        "yi4" if w == "yi1" and nxt in ("bai3", "qian1") else w for w, nxt in zip(words, [*words[1:], ""], strict=True)
+    ]
 
 
 def window_hanzi(n: int) -> str:
@@ -173,7 +175,9 @@ class SoundDeviceSink:
             raise VoiceError(f"{self.player} is not installed (Debian: apt-get install alsa-utils)")
         args = [path, "-q", *(["-D", self.device] if self.device else []), "-"]
         proc = await asyncio.create_subprocess_exec(
-            *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
+            *args,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
         )
         _, err = await proc.communicate(wav)
@@ -188,8 +192,13 @@ class Announcer:
     A failed announcement is reported to ``on_error`` and the queue goes on.
     """
 
-    def __init__(self, voice: EspeakVoice, sink: Sink, repeat: int = 2,
-                 on_error: Callable[[Announcement, Exception], None] | None = None) -> None:
+    def __init__(
+        self,
+        voice: EspeakVoice,
+        sink: Sink,
+        repeat: int = 2,
+        on_error: Callable[[Announcement, Exception], None] | None = None,
+    ) -> None:
         self.voice, self.sink, self.repeat = voice, sink, repeat
         self.on_error = on_error
         self._queue: asyncio.Queue[Announcement] = asyncio.Queue()
@@ -219,4 +228,3 @@ class Announcer:
                     self.on_error(announcement, exc)
             finally:
                 self._queue.task_done()
-

@@ -63,8 +63,9 @@ class KioskApp(App):
     notice = StringProperty("")  # a message over the current screen (offline, closed ...)
     scale = NumericProperty(1.0)  # the layouts are drawn for 1080 x 1920; other screens scale them
 
-    def __init__(self, client: HallClient, printer: TicketPrinter | None, idle_timeout_s: float = IDLE_TIMEOUT_S,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, client: HallClient, printer: TicketPrinter | None, idle_timeout_s: float = IDLE_TIMEOUT_S, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.client, self.printer = client, printer
         self.idle_timeout_s = idle_timeout_s
@@ -257,7 +258,6 @@ class KioskApp(App):
         idle = time.monotonic() - self.last_touch
         on_ticket = self.root.current == "ticket"
         limit = min(TICKET_SHOWN_S, self.idle_timeout_s) if on_ticket else self.idle_timeout_s
-        personal = (self.root.current != "home" or self.elderly_mode
-                    or (self.notice not in ("", strings.OFFLINE)))
+        personal = self.root.current != "home" or self.elderly_mode or (self.notice not in ("", strings.OFFLINE))
         if idle >= limit and personal and self.pending is None:
             self.go_home()

@@ -9,8 +9,12 @@ import click
 
 @click.command()
 @click.option("--server", required=True, help="the queue server, e.g. http://192.168.1.10:8080")
-@click.option("--token", required=True, envvar="HALLQUEUE_KIOSK_TOKEN",
-              help="this kiosk's device token (hallqueue device add NAME --kind kiosk)")
+@click.option(
+    "--token",
+    required=True,
+    envvar="HALLQUEUE_KIOSK_TOKEN",
+    help="this kiosk's device token (hallqueue device add NAME --kind kiosk)",
+)
 @click.option("--printer", "printer_uri", help="its ticket printer, e.g. usb://0416:5011 (none: screen only)")
 @click.option("--fullscreen", is_flag=True, help="take the whole screen (on the kiosk itself)")
 @click.option("--size", default="1080x1920", show_default=True, help="window size when not full screen")

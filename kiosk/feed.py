@@ -15,8 +15,7 @@ Counts = dict[str, int]
 
 
 class LiveFeed:
-    def __init__(self, events_url: str, on_change: Callable[[Counts, bool], None],
-                 reconnect_s: float = 2.0) -> None:
+    def __init__(self, events_url: str, on_change: Callable[[Counts, bool], None], reconnect_s: float = 2.0) -> None:
         self.events_url, self.on_change, self.reconnect_s = events_url, on_change, reconnect_s
         self.counts: Counts = {}
         self.connected = False

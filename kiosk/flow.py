@@ -73,8 +73,13 @@ class TicketFlow:
         except PrinterError as exc:
             state = exc.status.state
             await self._report(exc.status)
-            return TicketOutcome(ticket, status_url, False, state, strings.PRINTER_PROBLEM.get(
-                state, strings.PRINTER_PROBLEM[PrinterState.UNKNOWN]))
+            return TicketOutcome(
+                ticket,
+                status_url,
+                False,
+                state,
+                strings.PRINTER_PROBLEM.get(state, strings.PRINTER_PROBLEM[PrinterState.UNKNOWN]),
+            )
         await self._report(report.status)
         return TicketOutcome(ticket, status_url, True, report.status.state, None)
 

@@ -28,6 +28,7 @@ class AsyncRunner:
         """Run ``coro`` on the loop; ``done(result, error)`` is then called on Kivy's thread."""
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)
         if done is not None:
+
             def finished(f: Future) -> None:
                 if f.cancelled():
                     return

@@ -77,8 +77,11 @@ class ServicesScreen(Screen):
         app = App.get_running_app()
         for button in self.ids.services.children:
             service = app.services.get(button.code, {})
-            button.detail = (strings.WAITING.format(n=app.waiting(button.code)) if service.get("open")
-                             else f"{strings.CLOSED}（{service.get('hours', '')}）")
+            button.detail = (
+                strings.WAITING.format(n=app.waiting(button.code))
+                if service.get("open")
+                else f"{strings.CLOSED}（{service.get('hours', '')}）"
+            )
 
 
 class TicketScreen(Screen):
@@ -157,8 +160,9 @@ class GuideScreen(Screen):
         if key == "fees":
             if not value:
                 return strings.NO_FEE
-            return "\n".join(f"{f['name']}：{f['standard']}" + (f"（依据：{f['basis']}）" if f.get("basis") else "")
-                             for f in value)
+            return "\n".join(
+                f"{f['name']}：{f['standard']}" + (f"（依据：{f['basis']}）" if f.get("basis") else "") for f in value
+            )
         if isinstance(value, list):
             if key in ("materials", "procedure", "conditions"):
                 # "1、" with no space: Kivy wraps at spaces, and would strand the number.

@@ -1,3 +1,3 @@
-from .cli import main
+from hallqueue_cli import main
 
 main()

@@ -65,10 +65,14 @@ class HallClient:
                     error = (data or {}).get("error", {}) if isinstance(data, dict) else {}
                     if resp.status >= 500 and error.get("code") in (None, "store_unavailable"):
                         raise ServerUnavailable(error.get("message") or f"HTTP {resp.status}")
-                    raise Refused(resp.status, error.get("code", "http_error"),
-                                  error.get("message", f"HTTP {resp.status}"), error.get("details"))
+                    raise Refused(
+                        resp.status,
+                        error.get("code", "http_error"),
+                        error.get("message", f"HTTP {resp.status}"),
+                        error.get("details"),
+                    )
                 return data
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             raise ServerUnavailable(str(exc) or type(exc).__name__) from exc
 
     async def services(self) -> dict[str, Any]:
@@ -82,13 +86,13 @@ class HallClient:
         return await self._call("GET", f"/api/guides/{code}")
 
     async def take_ticket(self, service: str, priority: str, request_id: str) -> dict[str, Any]:
-        return await self._call("POST", "/api/tickets",
-                                {"service": service, "priority": priority, "request_id": request_id})
+        return await self._call(
+            "POST", "/api/tickets", {"service": service, "priority": priority, "request_id": request_id}
+        )
 
     async def report(self, component: str, state: str, message: str = "") -> None:
         """Tell the server how a part of this kiosk is (``state`` "ok" clears a fault)."""
-        await self._call("POST", "/api/devices/faults",
-                         {"component": component, "state": state, "message": message})
+        await self._call("POST", "/api/devices/faults", {"component": component, "state": state, "message": message})
 
     def events_url(self) -> str:
         return self.base_url.replace("http", "ws", 1) + "/api/events"
@@ -108,8 +112,7 @@ async def follow_events(
     async with aiohttp.ClientSession() as session:
         while True:
             try:
-                async with session.ws_connect(url + (f"?since={seq}" if seq is not None else ""),
-                                              heartbeat=30) as ws:
+                async with session.ws_connect(url + (f"?since={seq}" if seq is not None else ""), heartbeat=30) as ws:
                     async for msg in ws:
                         if msg.type != aiohttp.WSMsgType.TEXT:
                             break
@@ -119,7 +122,7 @@ async def follow_events(
                             connected = True
                             on_link(True)
                         handle(message)
-            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+            except (TimeoutError, aiohttp.ClientError, ValueError):
                 pass
             if connected:
                 connected = False

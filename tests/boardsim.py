@@ -26,7 +26,7 @@ class SimulatedBoard:
         for f in self.received:
             if (f.group, f.command) == (onbon.GROUP_DISPLAY, onbon.CMD_DYNAMIC_AREA):
                 # one area: header 6 + AreaNum 1 + AreaDataLen 2 + fixed 27, then the text
-                out.append(f.data[6 + 1 + 2 + onbon.AREA_FIXED.size:].decode("gb2312"))
+                out.append(f.data[6 + 1 + 2 + onbon.AREA_FIXED.size :].decode("gb2312"))
         return out
 
 

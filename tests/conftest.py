@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from queue_server import accounts
-from queue_server.app import init_app
-from queue_server.config import parse_hall_config
-from queue_server.guides import parse_guides
-from queue_server.store import open_database
+from queue_server.api.app import init_app
+from queue_server.config.guides import parse_guides
+from queue_server.config.hall_file import parse_hall_config
+from queue_server.store import accounts
+from queue_server.store.database import open_database
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Wednesday morning, inside office hours.
@@ -38,10 +38,15 @@ TEST_HALL = {
     "services": [
         {"code": "hukou", "name": "户口迁移", "department": "gaj", "prefix": "A", "avg_minutes": 10},
         {"code": "idcard", "name": "居民身份证", "department": "gaj", "prefix": "A", "avg_minutes": 5},
-        {"code": "tax", "name": "纳税申报", "department": "sw", "prefix": "E", "avg_minutes": 12,
-         "daily_cap": 3},
-        {"code": "water-pay", "name": "水费缴纳", "department": "water", "prefix": "Q", "avg_minutes": 4,
-         "hours": {"mon-fri": ["08:30-17:30"], "sat": ["09:00-12:00"]}},
+        {"code": "tax", "name": "纳税申报", "department": "sw", "prefix": "E", "avg_minutes": 12, "daily_cap": 3},
+        {
+            "code": "water-pay",
+            "name": "水费缴纳",
+            "department": "water",
+            "prefix": "Q",
+            "avg_minutes": 4,
+            "hours": {"mon-fri": ["08:30-17:30"], "sat": ["09:00-12:00"]},
+        },
     ],
     "windows": [
         {"number": 1, "name": "户政1", "services": ["hukou", "idcard"]},
@@ -59,21 +64,29 @@ TEST_HALL = {
 TEST_GUIDES = {
     "items": [
         {
-            "code": "hukou-in", "name": "户口迁入登记", "service": "hukou", "kind": "承诺件",
+            "code": "hukou-in",
+            "name": "户口迁入登记",
+            "service": "hukou",
+            "kind": "承诺件",
             "legal_basis": ["《中华人民共和国户口登记条例》第十三条"],
             "conditions": ["在本市有合法稳定住所"],
             "materials": ["居民身份证原件", "居民户口簿原件", "准予迁入证明"],
             "procedure": ["窗口受理", "审核", "办结"],
-            "statutory_limit": "20个工作日", "promised_limit": "5个工作日",
+            "statutory_limit": "20个工作日",
+            "promised_limit": "5个工作日",
             "keywords": ["落户"],
         },
         {
-            "code": "idcard-new", "name": "居民身份证申领", "service": "idcard", "kind": "承诺件",
+            "code": "idcard-new",
+            "name": "居民身份证申领",
+            "service": "idcard",
+            "kind": "承诺件",
             "legal_basis": ["《中华人民共和国居民身份证法》"],
             "conditions": ["年满十六周岁的本市户籍居民"],
             "materials": ["居民户口簿原件"],
             "procedure": ["采集人像和指纹", "审核", "制证", "领证"],
-            "statutory_limit": "60日", "promised_limit": "30日",
+            "statutory_limit": "60日",
+            "promised_limit": "30日",
             "fees": [{"name": "居民身份证工本费", "standard": "20元/证", "basis": "发改价格〔2003〕2322号"}],
         },
     ]

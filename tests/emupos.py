@@ -41,19 +41,24 @@ class Emupos:
         config = {
             "schema": 1,
             "api": {"host": "127.0.0.1", "port": api_port},
-            "devices": [{
-                "id": DEVICE, "type": "printer", "profile": "epson-tm-t20iii",
-                "connections": [{"tcp": {"host": "127.0.0.1", "port": self.tcp_port}},
-                                {"serial": {"pty": True}}],
-                "receipts_dir": str(folder / "receipts"),
-                "job_idle_timeout_ms": 500,
-            }],
+            "devices": [
+                {
+                    "id": DEVICE,
+                    "type": "printer",
+                    "profile": "epson-tm-t20iii",
+                    "connections": [{"tcp": {"host": "127.0.0.1", "port": self.tcp_port}}, {"serial": {"pty": True}}],
+                    "receipts_dir": str(folder / "receipts"),
+                    "job_idle_timeout_ms": 500,
+                }
+            ],
         }
         (folder / "emupos.yaml").write_text(json.dumps(config), encoding="utf-8")
-        self._log = open(folder / "emupos.log", "wb")
+        self._log = open(folder / "emupos.log", "wb")  # noqa: SIM115 (closed in stop())
         self.proc = subprocess.Popen(
-            [str(EMUPOS), "run", "--config", str(folder / "emupos.yaml")], cwd=folder,
-            stdout=self._log, stderr=subprocess.STDOUT,
+            [str(EMUPOS), "run", "--config", str(folder / "emupos.yaml")],
+            cwd=folder,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             env={**os.environ, "NO_COLOR": "1", "TMPDIR": str(folder / "tmp")},
         )
         deadline = time.monotonic() + 30

@@ -90,9 +90,23 @@ async def test_full_life_of_tickets_through_every_action(hall):
     db = hall.db()
     kinds = [r[0] for r in db.execute("SELECT kind FROM events WHERE ticket_id IS NOT NULL ORDER BY seq")]
     db.close()
-    assert kinds == ["issued", "issued", "issued", "called", "recalled", "started", "finished",
-                     "called", "requeued", "called", "transferred", "called", "cancelled",
-                     "called", "no_show"]
+    assert kinds == [
+        "issued",
+        "issued",
+        "issued",
+        "called",
+        "recalled",
+        "started",
+        "finished",
+        "called",
+        "requeued",
+        "called",
+        "transferred",
+        "called",
+        "cancelled",
+        "called",
+        "no_show",
+    ]
 
 
 async def test_illegal_transition_is_409_and_writes_nothing(hall):
@@ -241,7 +255,9 @@ async def test_closed_service_and_cap_say_why(hall):
 )
 async def test_bad_requests_get_the_documented_error_and_write_nothing(hall, body, status, code):
     before = hall.count("events")
-    resp = await hall.client.post("/api/tickets", data=body, headers={**hall.kiosk(), "Content-Type": "application/json"})
+    resp = await hall.client.post(
+        "/api/tickets", data=body, headers={**hall.kiosk(), "Content-Type": "application/json"}
+    )
     assert await error_of(resp, status) == code
     assert hall.count("events") == before
 
@@ -339,7 +355,7 @@ async def test_estimated_wait_in_the_ticket(hall):
 
 
 async def test_a_server_started_on_a_later_day_expires_what_was_left(aiohttp_client, tmp_path, hall_config, clock):
-    from queue_server.app import init_app
+    from queue_server.api.app import init_app
 
     from .conftest import provision
 

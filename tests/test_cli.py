@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from queue_server import accounts
-from queue_server.store import open_database
+from queue_server.store import accounts
+from queue_server.store.database import open_database
 
 from .conftest import OPENING
 from .serverproc import hallqueue
@@ -40,10 +40,10 @@ def test_device_add_prints_a_token_stored_only_as_hash(tmp_path):
 
 
 def test_events_verify_detects_a_tampered_ticket(tmp_path):
-    from queue_server.config import load_hall_config
+    from queue_server.config.hall_file import load_hall_config
     from queue_server.core.hall import HallState, Restored
     from queue_server.core.model import Priority
-    from queue_server.store import Store
+    from queue_server.store.database import Store
 
     config = load_hall_config()
     store = Store(tmp_path / "hall.db")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from queue_server.app import init_app
-from queue_server.config import parse_hall_config
+from queue_server.api.app import init_app
+from queue_server.config.hall_file import parse_hall_config
 
 from .conftest import PASSWORD, hall_data, provision
 
@@ -72,7 +72,7 @@ async def test_fifty_clerks_never_get_the_same_ticket(aiohttp_client, tmp_path, 
     assert set(called.values()) == {1}  # ... exactly once
     assert sum(1 for r in results if r) > 1  # and the work really was shared
 
-    from queue_server.store import open_database
+    from queue_server.store.database import open_database
 
     db = open_database(db_path)
     calls = Counter(r[0] for r in db.execute("SELECT ticket_id FROM events WHERE kind = 'called'"))

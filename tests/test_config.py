@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from queue_server.config import ConfigError, load_hall_config, parse_hall_config
+from queue_server.config.hall_file import ConfigError, load_hall_config, parse_hall_config
 
 from .conftest import hall_data
 from .serverproc import hallqueue
@@ -20,8 +20,7 @@ def test_sample_hall_is_a_real_city_hall():
     for utility in ("自来水", "供电", "燃气", "广电"):
         assert any(utility in d for d in departments), utility
     # Comprehensive windows serve several departments' services.
-    multi = [w for w in config.windows.values()
-             if len({config.services[s].department for s in w.services}) > 1]
+    multi = [w for w in config.windows.values() if len({config.services[s].department for s in w.services}) > 1]
     assert multi
     assert "过号" in " ".join(config.notices)
 
@@ -94,7 +93,7 @@ def test_server_does_not_start_on_a_bad_config(tmp_path):
 
 
 def test_sample_guides_cover_every_service_with_complete_items():
-    from queue_server.guides import hall_guides
+    from queue_server.config.guides import hall_guides
 
     config = load_hall_config()
     guides = hall_guides(config, None)

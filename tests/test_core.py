@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from queue_server.config import parse_hall_config
+from queue_server.config.hall_file import parse_hall_config
 from queue_server.core import errors
 from queue_server.core.hall import HallState, Restored
 from queue_server.core.model import Priority, Status, WindowStatus
@@ -44,8 +44,10 @@ def test_business_day_turns_at_day_start_local_time():
 
 def test_services_sharing_a_prefix_share_its_sequence_and_never_collide():
     state = new_state()
-    numbers = [state.active[state.issue(s, Priority.NORMAL, "kiosk:k", OPENING).ticket_id].number
-               for s in ("hukou", "idcard", "hukou", "tax", "idcard")]
+    numbers = [
+        state.active[state.issue(s, Priority.NORMAL, "kiosk:k", OPENING).ticket_id].number
+        for s in ("hukou", "idcard", "hukou", "tax", "idcard")
+    ]
     assert numbers == ["A001", "A002", "A003", "E001", "A004"]
 
 

@@ -13,15 +13,13 @@ from displays.service import DisplayService
 from hardware.voice import Announcer, EspeakVoice, WavFolderSink
 from queue_server.client import HallClient
 from queue_server.core.model import BoardWiring
-from queue_server.store import open_database
+from queue_server.store.database import open_database
 
 from .boardsim import BoardBus, SimulatedBoard
 from .conftest import PASSWORD, provision
 from .serverproc import ALL_DAY_HALL, ServerProcess
 
-WINDOWS = "".join(
-    f'\n[[windows]]\nnumber = {n}\nname = "户政{n}"\nservices = ["hukou", "idcard"]\n' for n in (2, 3)
-)
+WINDOWS = "".join(f'\n[[windows]]\nnumber = {n}\nname = "户政{n}"\nservices = ["hukou", "idcard"]\n' for n in (2, 3))
 
 
 async def until(condition, timeout: float = 10.0, what: str = "condition") -> None:
@@ -55,9 +53,14 @@ async def test_calls_reach_the_right_boards_and_are_spoken_in_order(hall, tmp_pa
     wiring = [BoardWiring(bus.port_address, n, n, 128, 16) for n in (1, 2, 3)]
     wiring.append(BoardWiring(bus.port_address, 4, None, 192, 32))  # a wide board: the last two calls
     said = tmp_path / "said"
-    service = DisplayService(HallClient(hall.url, hall.tokens["display"]), wiring,
-                             Announcer(EspeakVoice(), WavFolderSink(said)), board_timeout_s=0.2,
-                             board_retries=1, retry_s=0.5)
+    service = DisplayService(
+        HallClient(hall.url, hall.tokens["display"]),
+        wiring,
+        Announcer(EspeakVoice(), WavFolderSink(said)),
+        board_timeout_s=0.2,
+        board_retries=1,
+        retry_s=0.5,
+    )
     task = asyncio.create_task(service.run())
     boards = bus.boards
     try:
@@ -69,8 +72,9 @@ async def test_calls_reach_the_right_boards_and_are_spoken_in_order(hall, tmp_pa
                 await post(session, hall, "/api/tickets", kiosk, {"service": "hukou"})
             clerks = {}
             for n in (1, 2, 3):
-                login = await post(session, hall, "/api/login", body={"login": f"clerk{n}", "password": PASSWORD,
-                                                                       "window": n})
+                login = await post(
+                    session, hall, "/api/login", body={"login": f"clerk{n}", "password": PASSWORD, "window": n}
+                )
                 clerks[n] = {"Authorization": f"Bearer {login['token']}"}
             await post(session, hall, "/api/windows/3/call-next", clerks[3])  # A001 to the silent board
             a002 = await post(session, hall, "/api/windows/1/call-next", clerks[1])
@@ -100,8 +104,12 @@ async def test_calls_reach_the_right_boards_and_are_spoken_in_order(hall, tmp_pa
 
         await service.announcer.drain()
         assert [f.name for f in sorted(said.iterdir())] == [
-            "00001-A001-w3.wav", "00002-A002-w1.wav", "00003-A003-w2.wav", "00004-A002-w1.wav",
-            "00005-A004-w1.wav"]
+            "00001-A001-w3.wav",
+            "00002-A002-w1.wav",
+            "00003-A003-w2.wav",
+            "00004-A002-w1.wav",
+            "00005-A004-w1.wav",
+        ]
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

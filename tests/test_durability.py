@@ -52,8 +52,7 @@ async def test_sigkill_loses_no_acknowledged_ticket(tmp_path):
                 async with session.get(f"{server.url}/api/tickets/{ticket_id}", headers=headers) as resp:
                     assert resp.status == 200, (ticket_id, await resp.text())
                     assert (await resp.json())["number"] == number
-            async with session.post(server.url + "/api/tickets", json={"service": "hukou"},
-                                    headers=headers) as resp:
+            async with session.post(server.url + "/api/tickets", json={"service": "hukou"}, headers=headers) as resp:
                 assert resp.status == 201
                 new_number = (await resp.json())["number"]
         highest = max(int(n[1:]) for n in acked.values())

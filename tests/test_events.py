@@ -64,7 +64,7 @@ async def test_many_subscribers_all_get_every_event(hall):
 
 
 async def test_a_restarted_server_resumes_the_stream_from_seq(aiohttp_client, tmp_path, hall_config, clock):
-    from queue_server.app import init_app
+    from queue_server.api.app import init_app
 
     from .conftest import provision
 

@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from queue_server.config import ConfigError
-from queue_server.guides import parse_guides, pinyin_initials
+from queue_server.config.guides import parse_guides, pinyin_initials
+from queue_server.config.hall_file import ConfigError
 
 from .conftest import TEST_GUIDES
 
@@ -53,11 +53,17 @@ async def test_device_faults_are_recorded_once_and_cleared(hall):
     h = hall.kiosk()
     async with hall.client.ws_connect("/api/events") as ws:
         await ws.receive_json()
-        resp = await hall.client.post("/api/devices/faults", headers=h,
-                                      json={"component": "printer", "state": "paper_out", "message": "打印机缺纸"})
+        resp = await hall.client.post(
+            "/api/devices/faults",
+            headers=h,
+            json={"component": "printer", "state": "paper_out", "message": "打印机缺纸"},
+        )
         assert (await resp.json())["changed"] is True
-        again = await hall.client.post("/api/devices/faults", headers=h,
-                                       json={"component": "printer", "state": "paper_out", "message": "打印机缺纸"})
+        again = await hall.client.post(
+            "/api/devices/faults",
+            headers=h,
+            json={"component": "printer", "state": "paper_out", "message": "打印机缺纸"},
+        )
         assert (await again.json())["changed"] is False
         event = await ws.receive_json()
         assert (event["kind"], event["device"], event["state"]) == ("device_fault", "kiosk-1", "paper_out")
@@ -75,7 +81,7 @@ async def test_device_faults_are_recorded_once_and_cleared(hall):
 
 
 async def test_open_faults_survive_a_restart(aiohttp_client, tmp_path, hall_config, clock):
-    from queue_server.app import init_app
+    from queue_server.api.app import init_app
 
     from .conftest import provision
 

@@ -28,7 +28,7 @@ async def test_take_a_ticket_and_print_it(hall):
         outcome = await TicketFlow(client, printer, "测试政务服务中心").take("hukou")
     assert outcome.printed and outcome.ticket["number"] == "A001"
     assert outcome.status_url == base_url(hall) + outcome.ticket["status_path"]
-    assert "A001".encode() in printer.kept_bytes and outcome.status_url.encode() in printer.kept_bytes
+    assert b"A001" in printer.kept_bytes and outcome.status_url.encode() in printer.kept_bytes
     assert "户口迁移".encode("gb18030") in printer.kept_bytes
     assert hall.count("tickets") == 1
 
@@ -48,7 +48,9 @@ async def test_a_slow_answer_is_retried_without_a_second_ticket(hall, aiohttp_se
 
     async def proxy(request: web.Request) -> web.Response:
         async with hall.client.session.request(
-            request.method, upstream + request.path_qs, data=await request.read(),
+            request.method,
+            upstream + request.path_qs,
+            data=await request.read(),
             headers={"Authorization": request.headers["Authorization"], "Content-Type": "application/json"},
         ) as resp:
             body = await resp.read()
@@ -123,7 +125,13 @@ async def test_paper_out_shows_the_ticket_reports_the_fault_and_paper_back_resum
 GUIDES = [
     {"code": "a", "name": "户口迁入登记", "initials": "hkqrdj", "keywords": ["落户"], "department_name": "市公安局"},
     {"code": "b", "name": "户口迁出登记", "initials": "hkqcdj", "keywords": [], "department_name": "市公安局"},
-    {"code": "c", "name": "老年人优待证办理", "initials": "lnrydzbl", "keywords": ["老人证"], "department_name": "市民政局"},
+    {
+        "code": "c",
+        "name": "老年人优待证办理",
+        "initials": "lnrydzbl",
+        "keywords": ["老人证"],
+        "department_name": "市民政局",
+    },
     {"code": "d", "name": "居民身份证申领", "initials": "jmsfzsl", "keywords": [], "department_name": "市公安局"},
 ]
 

@@ -109,9 +109,11 @@ def test_silent_board_is_retried_then_reported(bus):
 
 
 def test_nack_is_reported_with_its_reason(bus):
-    with BoardLine(bus.port_address, timeout_s=0.3) as line:
-        with pytest.raises(BoardRejected, match="CRC16 checksum error") as exc:
-            line.show(4, "A004", 64, 16)
+    with (
+        BoardLine(bus.port_address, timeout_s=0.3) as line,
+        pytest.raises(BoardRejected, match="CRC16 checksum error") as exc,
+    ):
+        line.show(4, "A004", 64, 16)
     assert exc.value.reply.error == 0x05 and len(bus.boards[4].received) == 1
 
 
@@ -129,9 +131,26 @@ def test_board_send_command(bus):
 
     def send(address: int, text: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "queue_server", "board", "send", "--port", bus.port_address,
-             "--address", str(address), "--timeout", "0.2", "--retries", "1", text],
-            capture_output=True, text=True, timeout=60)
+            [
+                sys.executable,
+                "-m",
+                "queue_server",
+                "board",
+                "send",
+                "--port",
+                bus.port_address,
+                "--address",
+                str(address),
+                "--timeout",
+                "0.2",
+                "--retries",
+                "1",
+                text,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     ok = send(2, "A001 请到3号窗口")
     assert ok.returncode == 0, ok.stderr

@@ -13,10 +13,14 @@ from .serverproc import ALL_DAY_HALL, ServerProcess
 @pytest.fixture
 async def server(tmp_path):
     config = tmp_path / "hall.toml"
-    text = ALL_DAY_HALL.replace('hours = { daily = ["00:00-24:00"] }',
-                                'hours = { daily = ["00:00-24:00"] }\nnotices = ["过号请重新取号", "请保管好随身物品"]')
-    text += ('\n[[services]]\ncode = "water-pay"\nname = "水费缴纳"\ndepartment = "gaj"\nprefix = "Q"\n'
-             '\n[[windows]]\nnumber = 2\nname = "综合窗口"\nservices = ["water-pay", "idcard"]\n')
+    text = ALL_DAY_HALL.replace(
+        'hours = { daily = ["00:00-24:00"] }',
+        'hours = { daily = ["00:00-24:00"] }\nnotices = ["过号请重新取号", "请保管好随身物品"]',
+    )
+    text += (
+        '\n[[services]]\ncode = "water-pay"\nname = "水费缴纳"\ndepartment = "gaj"\nprefix = "Q"\n'
+        '\n[[windows]]\nnumber = 2\nname = "综合窗口"\nservices = ["water-pay", "idcard"]\n'
+    )
     config.write_text(text, encoding="utf-8")
     kiosk, _ = provision(tmp_path / "hall.db", [1, 2])
     proc = ServerProcess(tmp_path / "hall.db", config, tmp_path / "server.log")
@@ -33,8 +37,9 @@ async def api(server, session, method, path, headers=None, body=None):
 
 
 async def clerk(server, session, window: int) -> dict[str, str]:
-    login = await api(server, session, "POST", "/api/login", body={"login": f"clerk{window}", "password": PASSWORD,
-                                                                      "window": window})
+    login = await api(
+        server, session, "POST", "/api/login", body={"login": f"clerk{window}", "password": PASSWORD, "window": window}
+    )
     return {"Authorization": f"Bearer {login['token']}"}
 
 

@@ -7,7 +7,7 @@ import re
 import jsonschema
 from openapi_spec_validator import validate
 
-from queue_server.openapi import openapi_document
+from queue_server.api.openapi import openapi_document
 
 
 def served_routes(app) -> set[tuple[str, str]]:
@@ -47,8 +47,10 @@ async def test_document_names_exactly_the_served_routes(hall):
 def _local_refs(node):
     """The document's schemas with ``#/components/schemas/X`` refs pointing at ``#/$defs/X``."""
     if isinstance(node, dict):
-        return {k: (v.replace("#/components/schemas/", "#/$defs/") if k == "$ref" else _local_refs(v))
-                for k, v in node.items()}
+        return {
+            k: (v.replace("#/components/schemas/", "#/$defs/") if k == "$ref" else _local_refs(v))
+            for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_local_refs(v) for v in node]
     return node
@@ -84,8 +86,13 @@ async def test_real_responses_match_the_documented_schemas(hall):
     check(doc, "/api/health", "get", 200, await (await c.get("/api/health")).json())
     done = await (await c.post(f"/api/tickets/{t['id']}/finish", headers=h1)).json()
     check(doc, "/api/tickets/{id}/finish", "post", 200, done)
-    check(doc, "/api/tickets/{id}", "get", 200,
-          await (await c.get(f"/api/tickets/{t['id']}", headers=hall.kiosk())).json())
+    check(
+        doc,
+        "/api/tickets/{id}",
+        "get",
+        200,
+        await (await c.get(f"/api/tickets/{t['id']}", headers=hall.kiosk())).json(),
+    )
     paused = await (await c.post("/api/windows/1/pause", headers=h1)).json()
     check(doc, "/api/windows/{number}/pause", "post", 200, paused)
     err = await (await c.post("/api/tickets", data=b"{", headers=hall.kiosk())).json()

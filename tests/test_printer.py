@@ -69,8 +69,14 @@ def test_ticket_prints_over_the_real_transport(emupos, transport):
     lines = printed_lines(emupos, receipt)
     assert lines[0] == "潜江市政务服务中心"
     assert "A001" in lines
-    for expected in ("户口迁移登记", "前面还有 3 人等候", "预计等候约 15 分钟", "2026-11-27 09:12:05",
-                     "扫码查看排队进度", "过号请重新取号，工本费￥10.00；收费￥5。"):
+    for expected in (
+        "户口迁移登记",
+        "前面还有 3 人等候",
+        "预计等候约 15 分钟",
+        "2026-11-27 09:12:05",
+        "扫码查看排队进度",
+        "过号请重新取号，工本费￥10.00；收费￥5。",
+    ):
         assert expected in lines, (expected, lines)
     assert f"[qr {TICKET.status_url}]" in lines
     png = emupos.png(receipt)
@@ -81,7 +87,7 @@ def test_ticket_prints_over_the_real_transport(emupos, transport):
 def test_chinese_goes_in_chinese_mode_as_gb18030():
     data = ticket_bytes(TICKET)
     start = data.index(b"\x1c\x26") + 2
-    assert data[start:data.index(b"\x1c\x2e", start)] == "潜江市政务服务中心\n".encode("gb18030")
+    assert data[start : data.index(b"\x1c\x2e", start)] == "潜江市政务服务中心\n".encode("gb18030")
     assert "￥".encode("gb18030") in data and "¥".encode("gb18030") not in data
     assert "，".encode("gb18030") in data and b"?" not in data
     assert data.startswith(b"\x1b\x40") and b"\x1dV" in data  # initialise ... cut
@@ -215,7 +221,13 @@ def test_bad_printer_addresses_say_what_is_wrong(uri, message):
 
 def test_printer_addresses_hall_it_staff_write():
     u = parse_printer_uri("serial:///dev/ttyUSB0?baudrate=9600&paper=58&chinese=raster")
-    assert (u.kind, u.target, u.paper_mm, u.chinese, u.options) == ("serial", "/dev/ttyUSB0", 58, "raster", {"baudrate": "9600"})
+    assert (u.kind, u.target, u.paper_mm, u.chinese, u.options) == (
+        "serial",
+        "/dev/ttyUSB0",
+        58,
+        "raster",
+        {"baudrate": "9600"},
+    )
     assert parse_printer_uri("tcp://192.168.1.50").host_port == ("192.168.1.50", 9100)
     assert parse_printer_uri("usb://0416:5011").target == "0416:5011"
 

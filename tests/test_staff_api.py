@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from queue_server.app import init_app
-from queue_server.config import parse_hall_config
+from queue_server.api.app import init_app
+from queue_server.config.hall_file import parse_hall_config
 
 from .conftest import Hall, hall_data, provision
 from .test_api import error_of
@@ -26,8 +26,10 @@ async def test_call_a_given_number_and_see_the_window_queue(hall):
         await hall.issue(service)
     q = await (await hall.client.get("/api/windows/1/queue", headers=h1)).json()
     assert q["ticket"] is None and q["status"] == "open"
-    assert q["services"] == [{"code": "hukou", "name": "户口迁移", "waiting": 2, "next": ["A001", "A002"]},
-                             {"code": "idcard", "name": "居民身份证", "waiting": 1, "next": ["A003"]}]
+    assert q["services"] == [
+        {"code": "hukou", "name": "户口迁移", "waiting": 2, "next": ["A001", "A002"]},
+        {"code": "idcard", "name": "居民身份证", "waiting": 1, "next": ["A003"]},
+    ]
     t = await (await hall.client.post("/api/windows/1/call", json={"number": "A003"}, headers=h1)).json()
     assert (t["number"], t["window"]) == ("A003", 1)
     q = await (await hall.client.get("/api/windows/1/queue", headers=h1)).json()
@@ -51,8 +53,9 @@ async def test_rating_only_the_ticket_the_window_just_served(hall):
     # Window 2's tablet cannot rate window 1's visitor.
     resp = await hall.client.post("/api/windows/2/rating", json={"level": 1}, headers=display(hall))
     assert await error_of(resp, 409) == "nothing_to_rate"
-    resp = await hall.client.post("/api/windows/1/rating", json={"level": 5, "reasons": ["服务态度"]},
-                                  headers=display(hall))
+    resp = await hall.client.post(
+        "/api/windows/1/rating", json={"level": 5, "reasons": ["服务态度"]}, headers=display(hall)
+    )
     assert await error_of(resp, 400) == "invalid_request"  # reasons are for low ratings
     resp = await hall.client.post("/api/windows/1/rating", json={"level": 4}, headers=display(hall))
     assert resp.status == 201 and (await resp.json())["level_label"] == "满意"
@@ -72,8 +75,9 @@ async def test_a_low_rating_opens_a_follow_up_the_manager_closes(hall):
     await hall.client.post("/api/windows/1/call-next", headers=h1)
     resp = await hall.client.post("/api/windows/1/request-rating", headers=h1)  # 评价 before 办结
     assert (await resp.json())["ticket_id"] == t["id"]
-    resp = await hall.client.post("/api/windows/1/rating", json={"level": 1, "reasons": ["办事效率", "等候时间"]},
-                                  headers=display(hall))
+    resp = await hall.client.post(
+        "/api/windows/1/rating", json={"level": 1, "reasons": ["办事效率", "等候时间"]}, headers=display(hall)
+    )
     assert resp.status == 201
     h = await admin(hall)
     overview = await (await hall.client.get("/api/admin/overview", headers=h)).json()
@@ -81,11 +85,13 @@ async def test_a_low_rating_opens_a_follow_up_the_manager_closes(hall):
     assert (followup["number"], followup["level_label"], followup["clerk"]) == ("A001", "非常不满意", "clerk1")
     assert followup["reasons"] == ["办事效率", "等候时间"]
     assert followup["due"] == date(2026, 12, 16).isoformat()  # 15 working days after Wed 2026-11-25
-    resp = await hall.client.post(f"/api/followups/{followup['id']}/close", json={"resolution": "约谈窗口人员，增加午间窗口"},
-                                  headers=h1)
+    resp = await hall.client.post(
+        f"/api/followups/{followup['id']}/close", json={"resolution": "约谈窗口人员，增加午间窗口"}, headers=h1
+    )
     assert await error_of(resp, 403) == "forbidden"
-    resp = await hall.client.post(f"/api/followups/{followup['id']}/close", json={"resolution": "约谈窗口人员，增加午间窗口"},
-                                  headers=h)
+    resp = await hall.client.post(
+        f"/api/followups/{followup['id']}/close", json={"resolution": "约谈窗口人员，增加午间窗口"}, headers=h
+    )
     assert (await resp.json())["closed_by"] == "admin:admin"
     overview = await (await hall.client.get("/api/admin/overview", headers=h)).json()
     assert overview["followups"] == []
@@ -140,8 +146,9 @@ async def test_reception_desk_issues_any_class_and_prints(aiohttp_client, tmp_pa
         kiosk, display_token = provision(db_path, config.windows)
         hall = Hall(await aiohttp_client(init_app(config, db_path, clock)), db_path, clock, kiosk, display_token)
         h = await hall.clerk(1)
-        resp = await hall.client.post("/api/reception/tickets", json={"service": "tax", "priority": "green_channel"},
-                                      headers=h)
+        resp = await hall.client.post(
+            "/api/reception/tickets", json={"service": "tax", "priority": "green_channel"}, headers=h
+        )
         body = await resp.json()
         assert resp.status == 201 and body["ticket"]["priority"] == "green_channel"
         assert body["print"]["printed"] is printed and body["print"]["label"] == label

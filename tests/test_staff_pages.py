@@ -29,8 +29,9 @@ services = ["hukou", "water-pay", "idcard"]
 @pytest.fixture
 async def server(tmp_path):
     config = tmp_path / "hall.toml"
-    text = ALL_DAY_HALL.replace('hours = { daily = ["00:00-24:00"] }',
-                                'hours = { daily = ["00:00-24:00"] }\nreception_printer = "dummy:"')
+    text = ALL_DAY_HALL.replace(
+        'hours = { daily = ["00:00-24:00"] }', 'hours = { daily = ["00:00-24:00"] }\nreception_printer = "dummy:"'
+    )
     config.write_text(text + EXTRA, encoding="utf-8")
     kiosk, display = provision(tmp_path / "hall.db", [1, 2])
     proc = ServerProcess(tmp_path / "hall.db", config, tmp_path / "server.log")
@@ -43,8 +44,9 @@ async def server(tmp_path):
 async def issue(server, *services: str) -> None:
     async with aiohttp.ClientSession() as session:
         for service in services:
-            async with session.post(server.url + "/api/tickets", json={"service": service},
-                                    headers=server.kiosk) as resp:
+            async with session.post(
+                server.url + "/api/tickets", json={"service": service}, headers=server.kiosk
+            ) as resp:
                 assert resp.status == 201, await resp.text()
 
 
@@ -64,7 +66,8 @@ async def message(page) -> str:
 
 async def until_text(page, selector: str, text: str) -> None:
     await page.wait_for_function(
-        "([s, t]) => (document.querySelector(s)?.textContent || '').includes(t)", arg=[selector, text])
+        "([s, t]) => (document.querySelector(s)?.textContent || '').includes(t)", arg=[selector, text]
+    )
 
 
 async def test_a_clerks_day_a_low_rating_and_its_follow_up(server):

@@ -7,10 +7,10 @@ import stat
 
 import pytest
 
-from queue_server.config import load_hall_config
-from queue_server.demo import ensure_demo_accounts
-from queue_server.schema import SCHEMA_VERSION, SchemaTooNew, migrate
-from queue_server.store import Store, StoreLocked, open_database
+from queue_server.config.hall_file import load_hall_config
+from queue_server.store.database import Store, StoreLocked, open_database
+from queue_server.store.demo import ensure_demo_accounts
+from queue_server.store.schema import SCHEMA_VERSION, SchemaTooNew, migrate
 
 from .conftest import OPENING
 

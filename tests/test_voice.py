@@ -24,10 +24,21 @@ from hardware.voice import (
 
 # espeak-ng 1.51 (Debian 12) phonemes, cmn-latn-pinyin voice: the syllables that must be heard.
 PHONEMES = {
-    "qing3": "tS;h'i21N", "A": "'ei51", "ling2": "l'i35N", "yi1": "j'i55", "hao4": "X'Au51",
-    "dao4": "t'Au51", "san1": "s'a55n", "chuang1": "ts.hw'A55N", "kou3": "kh'ou21",
-    "ban4": "p'a51n", "li3": "l'i214", "zai4": "ts'ai51", "ci4": "tsh'i[51",
-    "shi2": "s.'i.35", "er4": "'@r51",
+    "qing3": "tS;h'i21N",
+    "A": "'ei51",
+    "ling2": "l'i35N",
+    "yi1": "j'i55",
+    "hao4": "X'Au51",
+    "dao4": "t'Au51",
+    "san1": "s'a55n",
+    "chuang1": "ts.hw'A55N",
+    "kou3": "kh'ou21",
+    "ban4": "p'a51n",
+    "li3": "l'i214",
+    "zai4": "ts'ai51",
+    "ci4": "tsh'i[51",
+    "shi2": "s.'i.35",
+    "er4": "'@r51",
 }
 
 
@@ -35,7 +46,15 @@ def test_ticket_numbers_digit_by_digit_and_windows_as_numbers():
     assert number_pinyin("A001") == ["A", "ling2", "ling2", "yi1"]
     assert number_pinyin("AB1000") == ["A", "B", "yi1", "ling2", "ling2", "ling2"]
     assert [window_hanzi(n) for n in (3, 10, 12, 20, 21, 101, 110, 1010)] == [
-        "三", "十", "十二", "二十", "二十一", "一百零一", "一百一十", "一千零一十"]
+        "三",
+        "十",
+        "十二",
+        "二十",
+        "二十一",
+        "一百零一",
+        "一百一十",
+        "一千零一十",
+    ]
     assert window_pinyin(12) == ["shi2", "er4"]
     assert window_pinyin(105) == ["yi4", "bai3", "ling2", "wu3"]
     with pytest.raises(ValueError):
@@ -53,7 +72,8 @@ def test_announcement_text_and_pinyin():
 
 async def phonemes(text: str, voice: str = "cmn-latn-pinyin") -> list[str]:
     proc = await asyncio.create_subprocess_exec(
-        "espeak-ng", "-v", voice, "-q", "-x", text, stdout=asyncio.subprocess.PIPE)
+        "espeak-ng", "-v", voice, "-q", "-x", text, stdout=asyncio.subprocess.PIPE
+    )
     out, _ = await proc.communicate()
     return [w.strip() for w in out.decode().replace("\n", " ").split("_|") if w.strip()]
 
@@ -61,8 +81,7 @@ async def phonemes(text: str, voice: str = "cmn-latn-pinyin") -> list[str]:
 async def test_espeak_says_every_syllable_of_the_call():
     said = await EspeakVoice().phonemes(Announcement("A001", 3).pinyin())
     words = [w.strip() for w in said.replace("\n", " ").split("_|") if w.strip()]
-    expected = ["qing3", "A", "ling2", "ling2", "yi1", "hao4", "dao4", "san1", "hao4", "chuang1",
-                "kou3", "ban4", "li3"]
+    expected = ["qing3", "A", "ling2", "ling2", "yi1", "hao4", "dao4", "san1", "hao4", "chuang1", "kou3", "ban4", "li3"]
     assert words == [PHONEMES[s] for s in expected]
     assert "(en)" not in said
 
@@ -123,11 +142,18 @@ def test_announce_command_writes_a_wav(tmp_path):
     target = tmp_path / "a001.wav"
     result = subprocess.run(
         [sys.executable, "-m", "queue_server", "announce", "A001", "3", "--recall", "--out", str(target)],
-        capture_output=True, text=True, timeout=60)
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert "请 A001 号再次到 3 号窗口办理" in result.stdout
     frames, rate = wav_frames(target.read_bytes())
     assert frames / rate > 4  # said twice
-    bad = subprocess.run([sys.executable, "-m", "queue_server", "announce", "A 1", "3", "--out", str(target)],
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "queue_server", "announce", "A 1", "3", "--out", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "not a ticket number" in bad.stderr

@@ -40,9 +40,16 @@ class Rating:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "ticket_id": self.ticket_id, "number": self.number, "service": self.service, "window": self.window,
-            "clerk": self.clerk, "level": self.level, "level_label": LEVELS[self.level],
-            "reasons": list(self.reasons), "at": self.at.isoformat(), "business_day": self.business_day.isoformat(),
+            "ticket_id": self.ticket_id,
+            "number": self.number,
+            "service": self.service,
+            "window": self.window,
+            "clerk": self.clerk,
+            "level": self.level,
+            "level_label": LEVELS[self.level],
+            "reasons": list(self.reasons),
+            "at": self.at.isoformat(),
+            "business_day": self.business_day.isoformat(),
         }
 
 
@@ -65,9 +72,17 @@ class FollowUp:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "ticket_id": self.ticket_id, "number": self.number, "window": self.window,
-            "clerk": self.clerk, "level": self.level, "level_label": LEVELS[self.level],
-            "reasons": list(self.reasons), "opened_at": self.opened_at.isoformat(), "due": self.due.isoformat(),
+            "id": self.id,
+            "ticket_id": self.ticket_id,
+            "number": self.number,
+            "window": self.window,
+            "clerk": self.clerk,
+            "level": self.level,
+            "level_label": LEVELS[self.level],
+            "reasons": list(self.reasons),
+            "opened_at": self.opened_at.isoformat(),
+            "due": self.due.isoformat(),
             "closed_at": self.closed_at.isoformat() if self.closed_at else None,
-            "resolution": self.resolution, "closed_by": self.closed_by,
+            "resolution": self.resolution,
+            "closed_by": self.closed_by,
         }

@@ -63,8 +63,15 @@ class Journal:
     day: date | None = None  # the business day the journal was taken in
 
     def __bool__(self) -> bool:
-        return bool(self.tickets or self.windows or self.faults or self.ratings or self.followups
-                    or self.notices is not None or self.events)
+        return bool(
+            self.tickets
+            or self.windows
+            or self.faults
+            or self.ratings
+            or self.followups
+            or self.notices is not None
+            or self.events
+        )
 
 
 @dataclass(frozen=True)
@@ -437,8 +444,14 @@ class HallState:
             raise NothingToRate(f"{number} 号窗口没有待评价的办件", window=number)
         w.rating_ticket = ticket_id
         ticket = self.active.get(ticket_id)
-        self._emit("rating_requested", actor, now, window=number, rating_ticket=ticket_id,
-                   number=ticket.number if ticket else None)
+        self._emit(
+            "rating_requested",
+            actor,
+            now,
+            window=number,
+            rating_ticket=ticket_id,
+            number=ticket.number if ticket else None,
+        )
         return ticket_id
 
     def pending_rating(self, number: int) -> Ticket | None:
@@ -464,12 +477,21 @@ class HallState:
         self.to_rate.pop(ticket.id, None)
         w.rating_ticket = None
         self.journal.ratings.append(rating)
-        self._emit("rated", actor, now, window=number, rating_ticket=rating.ticket_id, number=rating.number,
-                   level=level)
+        self._emit(
+            "rated", actor, now, window=number, rating_ticket=rating.ticket_id, number=rating.number, level=level
+        )
         if level in LOW:
-            followup = FollowUp(self.next_followup_id, rating.ticket_id, rating.number, number, w.clerk, level,
-                                reasons, now, add_working_days(now.astimezone(self.config.timezone).date(),
-                                                               FOLLOW_UP_WORKING_DAYS))
+            followup = FollowUp(
+                self.next_followup_id,
+                rating.ticket_id,
+                rating.number,
+                number,
+                w.clerk,
+                level,
+                reasons,
+                now,
+                add_working_days(now.astimezone(self.config.timezone).date(), FOLLOW_UP_WORKING_DAYS),
+            )
             self.next_followup_id += 1
             self.followups[followup.id] = followup
             self.journal.followups[followup.id] = followup
@@ -556,9 +578,7 @@ class HallState:
         lifecycle.check(action, ticket.number, ticket.status)
         if window is not None and ticket.window != window:
             where = f"在 {ticket.window} 号窗口" if ticket.window else "尚未叫到任何窗口"
-            raise WrongWindow(
-                f"{ticket.number} 号{where}，{window} 号窗口不能操作", ticket=ticket.id, window=window
-            )
+            raise WrongWindow(f"{ticket.number} 号{where}，{window} 号窗口不能操作", ticket=ticket.id, window=window)
         before, at_window = ticket.status, ticket.window
         if action == "recall":
             kind, extra = self._recall(ticket, now), {}
@@ -592,13 +612,9 @@ class HallState:
     def _recall(self, ticket: Ticket, now: datetime) -> str:
         limit = self.config.rules.max_recalls
         if ticket.call_count > limit:
-            raise RecallLimit(
-                f"{ticket.number} 号已重呼 {limit} 次，请按过号处理", ticket=ticket.id, max_recalls=limit
-            )
+            raise RecallLimit(f"{ticket.number} 号已重呼 {limit} 次，请按过号处理", ticket=ticket.id, max_recalls=limit)
         ticket.call_count += 1
-        self.recent_calls.append(
-            RecentCall(now, ticket.number, ticket.service, ticket.window, ticket.call_count)
-        )
+        self.recent_calls.append(RecentCall(now, ticket.number, ticket.service, ticket.window, ticket.call_count))
         return "recalled"
 
     def _finish(self, ticket: Ticket, now: datetime) -> str:
@@ -637,9 +653,7 @@ class HallState:
             raise UnknownService("转移需要指定目标业务", service=None)
         target = self.service(service)
         if target.code == ticket.service:
-            raise IllegalTransition(
-                f"{ticket.number} 号已在{target.name}，无需转移", action="transfer"
-            )
+            raise IllegalTransition(f"{ticket.number} 号已在{target.name}，无需转移", action="transfer")
         if ticket.status is Status.WAITING:
             self.queues[ticket.service].remove(ticket)
         self._leave_window(ticket)

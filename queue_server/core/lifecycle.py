@@ -1,14 +1,14 @@
 """The ticket state machine: which action may move a ticket from which status to which.
 
-    issue ─▶ waiting ──call──▶ called ──start──▶ serving ──finish──▶ done
-                ▲                │  ▲ recall (重呼, capped)
-                │                │  └─┘
-                └── no-show ─────┤  no-show (过号): back to waiting while the hall's
-                    (requeue)    │  rule allows a requeue, else no_show
-                                 └──finish──▶ done (served without pressing start)
-    transfer (转移): called/serving (or waiting) ─▶ waiting in another service
-    cancel: waiting/called ─▶ cancelled
-    day end: every unfinished ticket ─▶ expired
+issue ─▶ waiting ──call──▶ called ──start──▶ serving ──finish──▶ done
+            ▲                │  ▲ recall (重呼, capped)
+            │                │  └─┘
+            └── no-show ─────┤  no-show (过号): back to waiting while the hall's
+                (requeue)    │  rule allows a requeue, else no_show
+                             └──finish──▶ done (served without pressing start)
+transfer (转移): called/serving (or waiting) ─▶ waiting in another service
+cancel: waiting/called ─▶ cancelled
+day end: every unfinished ticket ─▶ expired
 """
 
 from __future__ import annotations

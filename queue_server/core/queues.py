@@ -56,7 +56,6 @@ class ServiceQueue:
             ahead += len(keys)
         return ahead
 
-
     def next_numbers(self, limit: int) -> list[str]:
         """The next few numbers of this service in call order (by class, then time in line)."""
         out: list[str] = []

@@ -38,15 +38,11 @@ def _rank_key(c: Candidate) -> tuple:
     return (-c.ticket.priority.rank, c.preference, c.ticket.queued_since, c.ticket.id)
 
 
-def choose_next(
-    candidates: Sequence[Candidate], priority_streak: int, now: datetime, rules: Rules
-) -> Candidate | None:
+def choose_next(candidates: Sequence[Candidate], priority_streak: int, now: datetime, rules: Rules) -> Candidate | None:
     """Pick the ticket a window calls next; ``None`` when nothing waits for it."""
     if not candidates:
         return None
-    starving = [
-        c for c in candidates if (now - c.ticket.queued_since).total_seconds() >= rules.starvation_s
-    ]
+    starving = [c for c in candidates if (now - c.ticket.queued_since).total_seconds() >= rules.starvation_s]
     if starving:
         return min(starving, key=lambda c: (c.ticket.queued_since, c.preference, c.ticket.id))
     if priority_streak >= rules.priority_streak:

@@ -8,16 +8,16 @@ import asyncio
 import threading
 from pathlib import Path
 
-from .driver import KivyDriver  # noqa: I001  (first: it configures Kivy before anything imports it)
+from .driver import KivyDriver
 
-import pytest  # noqa: E402
-from aiohttp import web  # noqa: E402
+import pytest
+from aiohttp import web
 
-from queue_server.app import init_app  # noqa: E402
-from queue_server.config import load_hall_config  # noqa: E402
-from queue_server.guides import hall_guides  # noqa: E402
+from queue_server.api.app import init_app
+from queue_server.config.hall_file import load_hall_config
+from queue_server.config.guides import hall_guides
 
-from ..conftest import Clock, provision  # noqa: E402
+from ..conftest import Clock, provision
 
 
 class LoopbackServer:

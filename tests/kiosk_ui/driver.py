@@ -26,7 +26,7 @@ os.environ.setdefault("KIVY_METRICS_DENSITY", "1")
 os.environ.setdefault("KIVY_DPI", "96")
 os.environ.setdefault("KIVY_CLIPBOARD", "dummy")  # no xclip/xsel on a headless machine
 
-from kivy.config import Config  # noqa: E402
+from kivy.config import Config
 
 Config.set("graphics", "width", "1080")  # a portrait kiosk screen
 Config.set("graphics", "height", "1920")
@@ -38,7 +38,7 @@ for key, _ in Config.items("input"):
 
 from kivy.base import EventLoop, runTouchApp  # noqa: E402
 from kivy.core.window import Window  # noqa: E402  (creates the window)
-from kivy._metrics import dispatch_pixel_scale  # noqa: E402, I001  (after the window exists)
+from kivy._metrics import dispatch_pixel_scale  # noqa: E402  (after the window exists)
 from kivy.graphics.opengl import glFinish  # noqa: E402
 from kivy.tests.common import UnitTestTouch  # noqa: E402
 
@@ -110,5 +110,3 @@ class KivyDriver:
         target = ARTIFACTS / name
         shutil.move(taken, target)
         return target
-
-

@@ -22,7 +22,7 @@ def button(container, text):
 
 
 def server_tickets(server, db_path) -> list[dict]:
-    from queue_server.store import open_database
+    from queue_server.store.database import open_database
 
     db = open_database(db_path)
     try:
@@ -49,7 +49,9 @@ def test_two_touches_to_a_printed_ticket(kiosk, server, tmp_path):
     assert ticket.ids.printer_message.text == strings.PRINTED
     assert ticket.qr is not None
     d.screenshot("kiosk-ticket.png")
-    assert server_tickets(server, tmp_path / "hall.db") == [{"number": "A001", "service": "hz-idcard", "priority": "normal"}]
+    assert server_tickets(server, tmp_path / "hall.db") == [
+        {"number": "A001", "service": "hz-idcard", "priority": "normal"}
+    ]
     assert b"A001" in printer.kept_bytes and "居民身份证申领".encode("gb18030") in printer.kept_bytes
     d.tap(ticket.ids.done)
     d.wait_until(lambda: d.app.root.current == "home", what="home again")
@@ -114,7 +116,7 @@ def test_paper_out_shows_the_ticket_and_says_so(kiosk, server, tmp_path):
     assert ticket.ids.number.text == "A001" and ticket.qr is not None
     assert "缺纸" in ticket.ids.printer_message.text
     d.screenshot("kiosk-ticket-paper-out.png")
-    from queue_server.store import open_database
+    from queue_server.store.database import open_database
 
     db = open_database(tmp_path / "hall.db")
     faults = list(db.query("SELECT component, state FROM device_faults WHERE cleared_at IS NULL"))
@@ -171,8 +173,11 @@ def test_live_counts_on_the_home_screen(kiosk, server):
     d = kiosk(printer=TicketPrinter("dummy:"))
     d.wait_until(lambda: tiles_loaded(d) and d.app.live, what="live feed")
     request = urllib.request.Request(
-        server.url + "/api/tickets", data=json.dumps({"service": "hz-hukou"}).encode(), method="POST",
-        headers={"Authorization": f"Bearer {server.kiosk_token}", "Content-Type": "application/json"})
+        server.url + "/api/tickets",
+        data=json.dumps({"service": "hz-hukou"}).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {server.kiosk_token}", "Content-Type": "application/json"},
+    )
     urllib.request.urlopen(request).close()
     tile = button(d.screen().ids.tiles, "户政")
     d.wait_until(lambda: tile.waiting == "等候 1 人", what="count pushed to the tile")

@@ -12,8 +12,8 @@ from typing import Any
 
 import sqlite_utils
 
-from . import accounts
-from .core.model import HallConfig
+from queue_server.core.model import HallConfig
+from queue_server.store import accounts
 
 FILE_NAME = "demo-credentials.json"
 
@@ -22,7 +22,9 @@ def demo_clerk_login(window: int) -> str:
     return f"clerk{window:02d}"
 
 
-def ensure_demo_accounts(db: sqlite_utils.Database, config: HallConfig, folder: Path, now: datetime) -> tuple[Path, bool]:
+def ensure_demo_accounts(
+    db: sqlite_utils.Database, config: HallConfig, folder: Path, now: datetime
+) -> tuple[Path, bool]:
     """Create the demo accounts if the database has no users yet.
 
     Returns the credentials file and whether it was written now. The file is readable by
@@ -61,6 +63,6 @@ def describe(path: Path, url: str, example_service: str) -> str:
             f"  display token: {creds['display_token']}",
             f"  all of them in {path}",
             f"  try: curl -X POST {url}/api/tickets -H 'Authorization: Bearer {creds['kiosk_token']}' "
-            "-d '{\"service\": \"" + example_service + "\"}'",
+            '-d \'{"service": "' + example_service + "\"}'",
         ]
     )

@@ -1,5 +1,5 @@
-"""The pages the server hands out: the lobby screen (``/display``, from ``displays/lobby``), and
-the staff pages (``/clerk``, ``/rate/N``, ``/admin``, from ``queue_server/web``), with their
+"""The pages the server hands out: the lobby screen (``/display``, from ``static/lobby``), and
+the staff pages (``/clerk``, ``/rate/N``, ``/admin``, from ``queue_server/static``), with their
 scripts, style sheets and the bundled CJK font. A hall without internet gets every byte from here.
 
 Staff pages carry a strict Content-Security-Policy: scripts and styles from this server only.
@@ -12,11 +12,10 @@ from importlib import resources
 from aiohttp import web
 
 from hardware.fonts import font_path
+from queue_server.api.errors import ApiError
 
-from .http_errors import ApiError
-
-LOBBY = resources.files("displays").joinpath("lobby")
-WEB = resources.files("queue_server").joinpath("web")
+WEB = resources.files("queue_server").joinpath("static")
+LOBBY = WEB.joinpath("lobby")
 _TYPES = {"html": "text/html", "css": "text/css", "js": "text/javascript", "otf": "font/otf"}
 _STAFF_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; connect-src 'self'; frame-ancestors 'none'",

@@ -25,15 +25,19 @@ def status_page(hall_name: str, view: dict[str, Any] | None) -> str:
         title = f"{view['number']} 号"
         status = view["status"]
         if status == "waiting":
-            line = (f"<p>前面还有 <b>{view['waiting_ahead']}</b> 人等候</p>"
-                    f"<p>预计等候{_minutes(view['estimated_wait_s'])}</p>")
+            line = (
+                f"<p>前面还有 <b>{view['waiting_ahead']}</b> 人等候</p>"
+                f"<p>预计等候{_minutes(view['estimated_wait_s'])}</p>"
+            )
         elif status in ("called", "serving"):
             line = f"<p class=call>请到 <b>{escape(view['window_name'] or str(view['window']))}</b> 办理</p>"
         else:
             line = f"<p>{escape(view['status_label'])}</p>"
-        body = (f"<p class=number>{escape(view['number'])}</p>"
-                f"<p class=service>{escape(view['service_name'])}</p>"
-                f"<p class=status>{escape(view['status_label'])}</p>{line}")
+        body = (
+            f"<p class=number>{escape(view['number'])}</p>"
+            f"<p class=service>{escape(view['service_name'])}</p>"
+            f"<p class=status>{escape(view['status_label'])}</p>{line}"
+        )
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

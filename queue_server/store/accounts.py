@@ -59,7 +59,11 @@ def verify_password(password: str, stored: str) -> bool:
             return False
         expected = base64.b64decode(digest)
         actual = hashlib.scrypt(
-            password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
+            password.encode(),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
             dklen=len(expected),
         )
     except ValueError:
@@ -114,17 +118,13 @@ def add_device(db: sqlite_utils.Database, name: str, kind: str, now: datetime) -
 
 
 def find_device(db: sqlite_utils.Database, hashed: str) -> Principal | None:
-    row = db.execute(
-        "SELECT name, kind FROM devices WHERE token_hash = ? AND revoked_at IS NULL", [hashed]
-    ).fetchone()
+    row = db.execute("SELECT name, kind FROM devices WHERE token_hash = ? AND revoked_at IS NULL", [hashed]).fetchone()
     return Principal(kind=row[1], name=row[0], token_hash=hashed) if row else None
 
 
 def find_user(db: sqlite_utils.Database, login: str) -> tuple[str, str] | None:
     """(role, password hash) of an enabled account."""
-    row = db.execute(
-        "SELECT role, password_hash FROM users WHERE login = ? AND disabled = 0", [login]
-    ).fetchone()
+    row = db.execute("SELECT role, password_hash FROM users WHERE login = ? AND disabled = 0", [login]).fetchone()
     return (row[0], row[1]) if row else None
 
 
@@ -137,9 +137,7 @@ def live_sessions(db: sqlite_utils.Database, now: datetime) -> list[Principal]:
             window=r["window"],
             expires_at=datetime.fromisoformat(r["expires_at"]),
         )
-        for r in db.query(
-            "SELECT * FROM sessions WHERE ended_at IS NULL AND expires_at > ?", [now.isoformat()]
-        )
+        for r in db.query("SELECT * FROM sessions WHERE ended_at IS NULL AND expires_at > ?", [now.isoformat()])
     ]
 
 
@@ -149,8 +147,7 @@ def session_expiry(now: datetime, hours: float) -> datetime:
 
 def insert_session(db: sqlite_utils.Database, p: Principal, now: datetime) -> None:
     db.execute(
-        "INSERT INTO sessions (token_hash, login, role, window, created_at, expires_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sessions (token_hash, login, role, window, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
         [p.token_hash, p.name, p.kind, p.window, now.isoformat(), p.expires_at.isoformat()],
     )
 

@@ -143,22 +143,45 @@ def _v3_ratings(db: sqlite_utils.Database) -> None:
     """好差评: one rating per ticket; a low one opens a follow-up for the hall manager."""
     db["windows"].add_column("rating_ticket", int)
     db["ratings"].create(
-        {"ticket_id": int, "number": str, "service": str, "window": int, "clerk": str, "level": int,
-         "reasons": str, "at": str, "business_day": str},
+        {
+            "ticket_id": int,
+            "number": str,
+            "service": str,
+            "window": int,
+            "clerk": str,
+            "level": int,
+            "reasons": str,
+            "at": str,
+            "business_day": str,
+        },
         pk="ticket_id",  # one rating per ticket, enforced by the database too
         not_null={"level", "at", "business_day"},
     )
     db["ratings"].create_index(["business_day"])
     db["followups"].create(
-        {"id": int, "ticket_id": int, "number": str, "window": int, "clerk": str, "level": int,
-         "reasons": str, "opened_at": str, "due": str, "closed_at": str, "resolution": str, "closed_by": str},
+        {
+            "id": int,
+            "ticket_id": int,
+            "number": str,
+            "window": int,
+            "clerk": str,
+            "level": int,
+            "reasons": str,
+            "opened_at": str,
+            "due": str,
+            "closed_at": str,
+            "resolution": str,
+            "closed_by": str,
+        },
         pk="id",
         not_null={"ticket_id", "opened_at", "due"},
     )
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _v1_initial, _v2_status_links_and_faults, _v3_ratings,
+    _v1_initial,
+    _v2_status_links_and_faults,
+    _v3_ratings,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -172,8 +195,7 @@ def migrate(db: sqlite_utils.Database) -> int:
     current = db.execute("PRAGMA user_version").fetchone()[0]
     if current > SCHEMA_VERSION:
         raise SchemaTooNew(
-            f"the database has schema version {current}, this hallqueue knows up to "
-            f"{SCHEMA_VERSION}: upgrade hallqueue"
+            f"the database has schema version {current}, this hallqueue knows up to {SCHEMA_VERSION}: upgrade hallqueue"
         )
     for version in range(current + 1, SCHEMA_VERSION + 1):
         with db.atomic():

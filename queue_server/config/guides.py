@@ -15,8 +15,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pypinyin import Style, lazy_pinyin
 
-from .config import ConfigError, humanize, read_toml
-from .core.model import HallConfig
+from queue_server.config.hall_file import ConfigError, humanize, read_toml
+from queue_server.core.model import HallConfig
 
 SAMPLE_GUIDES = "sample/guides.toml"
 NonEmpty = Annotated[str, Field(min_length=1)]

@@ -11,17 +11,18 @@ from pathlib import Path
 
 from aiohttp import WSCloseCode, web
 
-from . import accounts, appkeys
-from .auth import Authenticator
-from .core.model import HallConfig
-from .engine import Engine
-from .guides import GuideItem
-from .http_api import setup_routes
-from .http_errors import error_middleware
-from .hub import RECENT_EVENTS_KEPT, Hub
-from .pages import setup_pages
-from .staff_api import setup_staff_routes
-from .store import Store
+from queue_server.api import appkeys
+from queue_server.api.auth import Authenticator
+from queue_server.api.errors import error_middleware
+from queue_server.api.pages import setup_pages
+from queue_server.api.public_api import setup_routes
+from queue_server.api.staff_api import setup_staff_routes
+from queue_server.config.guides import GuideItem
+from queue_server.core.model import HallConfig
+from queue_server.runtime.engine import Engine
+from queue_server.runtime.hub import RECENT_EVENTS_KEPT, Hub
+from queue_server.store import accounts
+from queue_server.store.database import Store
 
 _LOGGER = logging.getLogger(__name__)
 MAX_BODY_BYTES = 16 * 1024  # a ticket request is under 200 bytes

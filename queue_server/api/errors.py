@@ -13,8 +13,8 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from .core.errors import QueueError
-from .engine import CommandFailed, StoreUnavailable
+from queue_server.core.errors import QueueError
+from queue_server.runtime.engine import CommandFailed, StoreUnavailable
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -88,7 +88,5 @@ async def read_json(request: web.Request, model: type[BaseModel]) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {e['msg']}" for e in exc.errors()
-        ]
+        problems = [f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {e['msg']}" for e in exc.errors()]
         raise ApiError(400, "invalid_request", "请求内容有误：" + "; ".join(problems), problems=problems) from None

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .core.model import (
+from queue_server.core.model import (
     WEEKDAY_NAMES,
     BoardWiring,
     Department,
@@ -242,9 +242,7 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
     unique(raw.windows, "number", "windows")
 
     hall_hours = _parse_hours(raw.hall.hours, "hall.hours", problems)
-    departments = {
-        d.code: Department(d.code, d.name, d.short_name or d.name) for d in raw.departments
-    }
+    departments = {d.code: Department(d.code, d.name, d.short_name or d.name) for d in raw.departments}
     services: dict[str, Service] = {}
     for i, s in enumerate(raw.services):
         if s.department not in departments:
@@ -320,7 +318,7 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
 def read_toml(path: str | Path | None, sample: str) -> tuple[dict[str, Any], str]:
     """A TOML file (or, for ``None``, the sample hall's ``sample`` file) and how errors name it."""
     if path is None:
-        text = resources.files("queue_server").joinpath(sample).read_text(encoding="utf-8")
+        text = resources.files("queue_server.config").joinpath(sample).read_text(encoding="utf-8")
         shown = "sample " + Path(sample).name
     else:
         shown = str(path)

@@ -12,17 +12,16 @@ from aiohttp import web
 from pydantic import Field
 
 from hardware.printer import PrinterError, TicketPrinter
-
-from . import appkeys
-from .auth import acting_window
-from .client import ticket_content
-from .core.feedback import LEVELS, REASONS
-from .core.model import Priority
-from .engine import Context
-from .http_api import STAFF, _Body, _json, read_json
-from .http_errors import ApiError
-from .overview import today_figures
-from .views import ticket_view
+from queue_server.api import appkeys
+from queue_server.api.auth import acting_window
+from queue_server.api.errors import ApiError
+from queue_server.api.public_api import STAFF, _Body, _json, read_json
+from queue_server.api.views import ticket_view
+from queue_server.client import ticket_content
+from queue_server.core.feedback import LEVELS, REASONS
+from queue_server.core.model import Priority
+from queue_server.runtime.engine import Context
+from queue_server.store.figures import today_figures
 
 NEXT_SHOWN = 5
 
@@ -69,8 +68,12 @@ async def get_window_queue(request: web.Request) -> web.Response:
             "status": w.status.value,
             "ticket": ticket_view(state, held) if held else None,
             "services": [
-                {"code": code, "name": state.config.services[code].name, "waiting": state.waiting_count(code),
-                 "next": state.queues[code].next_numbers(NEXT_SHOWN)}
+                {
+                    "code": code,
+                    "name": state.config.services[code].name,
+                    "waiting": state.waiting_count(code),
+                    "next": state.queues[code].next_numbers(NEXT_SHOWN),
+                }
                 for code in state.config.windows[number].services
             ],
             "all_services": [{"code": c, "name": s.name} for c, s in state.config.services.items()],
@@ -172,19 +175,34 @@ async def get_overview(request: web.Request) -> web.Response:
         for n, w in state.config.windows.items():
             live = state.windows[n]
             held = state.active.get(live.ticket_id) if live.ticket_id is not None else None
-            windows.append({"number": n, "name": w.name, "status": live.status.value, "clerk": live.clerk,
-                            "ticket": held.number if held else None,
-                            "ticket_status": held.status.value if held else None,
-                            "since": live.since.isoformat() if live.since else None})
+            windows.append(
+                {
+                    "number": n,
+                    "name": w.name,
+                    "status": live.status.value,
+                    "clerk": live.clerk,
+                    "ticket": held.number if held else None,
+                    "ticket_status": held.status.value if held else None,
+                    "since": live.since.isoformat() if live.since else None,
+                }
+            )
         services = []
         for code, s in state.config.services.items():
             oldest = state.queues[code].oldest()
-            services.append({"code": code, "name": s.name, "waiting": state.waiting_count(code),
-                             "longest_wait_s": int((now - oldest.queued_since).total_seconds()) if oldest else 0})
+            services.append(
+                {
+                    "code": code,
+                    "name": s.name,
+                    "waiting": state.waiting_count(code),
+                    "longest_wait_s": int((now - oldest.queued_since).total_seconds()) if oldest else 0,
+                }
+            )
         return {
-            "at": now.isoformat(), "business_day": state.day.isoformat(),
+            "at": now.isoformat(),
+            "business_day": state.day.isoformat(),
             "timezone": getattr(state.config.timezone, "key", "Asia/Shanghai"),
-            "windows": windows, "services": services,
+            "windows": windows,
+            "services": services,
             "faults": [f.as_dict() for f in state.faults.values()],
             "followups": [f.as_dict() for f in state.followups.values()],
             "notices": list(state.notices),
@@ -192,8 +210,12 @@ async def get_overview(request: web.Request) -> web.Response:
 
     live = await request.app[appkeys.ENGINE].submit(command)
     figures = await asyncio.get_running_loop().run_in_executor(
-        request.app[appkeys.READERS], today_figures, request.app[appkeys.STORE], live["business_day"],
-        request.app[appkeys.CONFIG])
+        request.app[appkeys.READERS],
+        today_figures,
+        request.app[appkeys.STORE],
+        live["business_day"],
+        request.app[appkeys.CONFIG],
+    )
     return _json({**live, "today": figures})
 
 
@@ -255,4 +277,3 @@ def setup_staff_routes(app: web.Application) -> None:
     r.add_get("/api/admin/overview", get_overview, name="overview")
     r.add_post("/api/reception/tickets", post_reception_ticket, name="reception_tickets")
     r.add_get("/api/reception/printer", get_reception_printer, name="reception_printer")
-

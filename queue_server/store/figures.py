@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core.model import HallConfig
-from .store import Store
+from queue_server.core.model import HallConfig
+from queue_server.store.database import Store
 
 _PER = """
 SELECT {key} AS key,
        count(*) AS issued,
        sum(status = 'done') AS served,
        sum(status = 'no_show') AS no_show,
-       avg(CASE WHEN called_at IS NOT NULL THEN (julianday(called_at) - julianday(issued_at)) * 86400 END) AS avg_wait_s,
-       max(CASE WHEN called_at IS NOT NULL THEN (julianday(called_at) - julianday(issued_at)) * 86400 END) AS max_wait_s,
+       avg(CASE WHEN called_at IS NOT NULL
+                THEN (julianday(called_at) - julianday(issued_at)) * 86400 END) AS avg_wait_s,
+       max(CASE WHEN called_at IS NOT NULL
+                THEN (julianday(called_at) - julianday(issued_at)) * 86400 END) AS max_wait_s,
        avg(CASE WHEN status = 'done' AND called_at IS NOT NULL
                 THEN (julianday(finished_at) - julianday(called_at)) * 86400 END) AS avg_service_s
 FROM tickets WHERE business_day = ? {where} GROUP BY key
@@ -41,13 +43,20 @@ def today_figures(store: Store, day: str, config: HallConfig) -> dict[str, list[
         rows = []
         for r in db.query(_PER.format(key=key, where=where), [day]):
             rated = ratings.get(r["key"], {})
-            rows.append({
-                name[:-1]: r["key"], "name": names.get(r["key"], str(r["key"])), "issued": r["issued"],
-                "served": r["served"] or 0, "no_show": r["no_show"] or 0,
-                "avg_wait_s": _round(r["avg_wait_s"]), "max_wait_s": _round(r["max_wait_s"]),
-                "avg_service_s": _round(r["avg_service_s"]), "ratings": rated.get("ratings", 0),
-                "avg_rating": round(rated["avg_level"], 2) if rated.get("avg_level") else None,
-                "low_ratings": rated.get("low", 0),
-            })
+            rows.append(
+                {
+                    name[:-1]: r["key"],
+                    "name": names.get(r["key"], str(r["key"])),
+                    "issued": r["issued"],
+                    "served": r["served"] or 0,
+                    "no_show": r["no_show"] or 0,
+                    "avg_wait_s": _round(r["avg_wait_s"]),
+                    "max_wait_s": _round(r["max_wait_s"]),
+                    "avg_service_s": _round(r["avg_service_s"]),
+                    "ratings": rated.get("ratings", 0),
+                    "avg_rating": round(rated["avg_level"], 2) if rated.get("avg_level") else None,
+                    "low_ratings": rated.get("low", 0),
+                }
+            )
         out[name] = rows
     return out

@@ -1,4 +1,5 @@
-"""The ``hallqueue`` command: serve the hall and provision it.
+"""The queue server's commands: serve the hall and provision it (``hallqueue_cli`` adds the
+device commands).
 
 Each command opens the library, calls one function and turns its errors into a sentence;
 nobody sees a traceback for a mistake in a config file or a duplicate login.
@@ -16,12 +17,12 @@ from pathlib import Path
 
 import click
 
-from . import accounts
-from .config import ConfigError, load_hall_config
-from .core.replay import fold_tickets
-from .guides import hall_guides
-from .schema import SchemaTooNew
-from .store import event_from_row, open_database
+from queue_server.config.guides import hall_guides
+from queue_server.config.hall_file import ConfigError, load_hall_config
+from queue_server.core.replay import fold_tickets
+from queue_server.store import accounts
+from queue_server.store.database import event_from_row, open_database
+from queue_server.store.schema import SchemaTooNew
 
 DEFAULT_DB = Path("hallqueue-data") / "hall.db"
 
@@ -53,17 +54,27 @@ def main(ctx: click.Context, db: Path) -> None:
 
 
 @main.command()
-@click.option("--db", "serve_db", type=click.Path(dir_okay=False, path_type=Path),
-              help="The database file (same as the global --db).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Hall config (TOML). Without it: the sample hall.")
+@click.option(
+    "--db",
+    "serve_db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The database file (same as the global --db).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Hall config (TOML). Without it: the sample hall.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--log-level", default="info", show_default=True,
-              type=click.Choice(["debug", "info", "warning", "error"]))
+@click.option(
+    "--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
+)
 @click.pass_context
-def serve(ctx: click.Context, serve_db: Path | None, config_path: Path | None, host: str, port: int,
-          log_level: str) -> None:
+def serve(
+    ctx: click.Context, serve_db: Path | None, config_path: Path | None, host: str, port: int, log_level: str
+) -> None:
     """Run the queue server.
 
     Example: hallqueue serve --db /srv/hall/hall.db --config /srv/hall/hall.toml --port 8080
@@ -72,9 +83,9 @@ def serve(ctx: click.Context, serve_db: Path | None, config_path: Path | None, h
         ctx.obj["db"] = serve_db
     from aiohttp import web
 
-    from .app import init_app
-    from .demo import describe, ensure_demo_accounts
-    from .store import StoreLocked
+    from queue_server.api.app import init_app
+    from queue_server.store.database import StoreLocked
+    from queue_server.store.demo import describe, ensure_demo_accounts
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config, guides = _load_config(config_path)
@@ -88,12 +99,15 @@ def serve(ctx: click.Context, serve_db: Path | None, config_path: Path | None, h
             click.echo(describe(creds, url, next(iter(config.services))))
         elif creds.exists():
             click.echo(f"sample hall: DEMO credentials (演示账号) are in {creds}")
-    click.echo(f"hallqueue: {config.name}, {len(config.services)} services, "
-               f"{len(config.windows)} windows; database {db_path}; serving {url}")
+    click.echo(
+        f"hallqueue: {config.name}, {len(config.services)} services, "
+        f"{len(config.windows)} windows; database {db_path}; serving {url}"
+    )
     loop = _event_loop()
     try:
-        web.run_app(init_app(config, db_path, guides=guides), host=host, port=port, print=None, loop=loop,
-                    access_log=None)
+        web.run_app(
+            init_app(config, db_path, guides=guides), host=host, port=port, print=None, loop=loop, access_log=None
+        )
     except StoreLocked as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
@@ -130,9 +144,11 @@ def check_config(path: Path | None) -> None:
     Example: hallqueue check-config /srv/hall/hall.toml
     """
     config, guides = _load_config(path)
-    click.echo(f"ok: {config.name}: {len(config.departments)} departments, "
-               f"{len(config.services)} services, {len(config.windows)} windows, "
-               f"{len(guides)} guide items")
+    click.echo(
+        f"ok: {config.name}: {len(config.departments)} departments, "
+        f"{len(config.services)} services, {len(config.windows)} windows, "
+        f"{len(guides)} guide items"
+    )
 
 
 @main.group()
@@ -198,16 +214,31 @@ def events(ctx: click.Context, day: datetime | None, verify: bool) -> None:
     if not verify:
         for r in rows:
             change = f"{r['from_status'] or ''}→{r['to_status']}" if r["to_status"] else ""
-            click.echo("\t".join(str(x) for x in (
-                r["seq"], r["at"], r["kind"], r["actor"], r["number"] or "", change,
-                r["window"] or "", r["data"])))
+            click.echo(
+                "\t".join(
+                    str(x)
+                    for x in (
+                        r["seq"],
+                        r["at"],
+                        r["kind"],
+                        r["actor"],
+                        r["number"] or "",
+                        change,
+                        r["window"] or "",
+                        r["data"],
+                    )
+                )
+            )
         return
     replayed = fold_tickets(event_from_row(r) for r in rows)
     stored = {r["id"]: r for r in db.query(f"SELECT * FROM tickets {where}", params)}
     differing = sorted(i for i in stored.keys() | replayed.keys() if stored.get(i) != replayed.get(i))
     for i in differing[:20]:
-        click.echo(f"ticket {i}: stored {json.dumps(stored.get(i), ensure_ascii=False)}\n"
-                   f"          replayed {json.dumps(replayed.get(i), ensure_ascii=False)}", err=True)
+        click.echo(
+            f"ticket {i}: stored {json.dumps(stored.get(i), ensure_ascii=False)}\n"
+            f"          replayed {json.dumps(replayed.get(i), ensure_ascii=False)}",
+            err=True,
+        )
     if differing:
         raise click.ClickException(f"{len(differing)} ticket(s) differ from their event log")
     click.echo(f"ok: {len(rows)} events replay to the {len(stored)} stored tickets")
@@ -231,19 +262,3 @@ def backup(ctx: click.Context, destination: Path) -> None:
         target.close()
         db.close()
     click.echo(f"backed up {ctx.obj['db']} to {destination}")
-
-
-def _add_device_commands() -> None:
-    # The device drivers' and the kiosk's own commands live with them.
-    from displays.cli import display
-    from hardware.cli import COMMANDS
-    from kiosk.cli import kiosk
-
-    for command in (*COMMANDS, kiosk, display):
-        main.add_command(command)
-
-
-_add_device_commands()
-
-if __name__ == "__main__":
-    main()

@@ -24,11 +24,11 @@ from typing import Any
 
 import sqlite_utils
 
-from .core.feedback import FollowUp
-from .core.hall import Journal, RecentCall, Restored
-from .core.model import Event, Fault, HallConfig, Ticket, WindowState, WindowStatus
-from .core.numbering import business_day
-from .schema import migrate
+from queue_server.core.feedback import FollowUp
+from queue_server.core.hall import Journal, RecentCall, Restored
+from queue_server.core.model import Event, Fault, HallConfig, Ticket, WindowState, WindowStatus
+from queue_server.core.numbering import business_day
+from queue_server.store.schema import migrate
 
 ACTIVE = ("waiting", "called", "serving")
 TICKET_COLUMNS = (
@@ -39,8 +39,7 @@ TICKET_COLUMNS = (
 _UPSERT_TICKET = (
     f"INSERT INTO tickets ({', '.join(f'[{c}]' for c in TICKET_COLUMNS)}) "
     f"VALUES ({', '.join(':' + c for c in TICKET_COLUMNS)}) "
-    f"ON CONFLICT(id) DO UPDATE SET "
-    + ", ".join(f"[{c}] = excluded.[{c}]" for c in TICKET_COLUMNS if c != "id")
+    f"ON CONFLICT(id) DO UPDATE SET " + ", ".join(f"[{c}] = excluded.[{c}]" for c in TICKET_COLUMNS if c != "id")
 )
 _UPSERT_WINDOW = (
     "INSERT INTO windows (number, status, ticket_id, clerk, since, priority_streak, rating_ticket) "
@@ -63,6 +62,8 @@ _UPSERT_FOLLOWUP = (
 
 def _with_json_reasons(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "reasons": json.dumps(row["reasons"], ensure_ascii=False)}
+
+
 _UPSERT_FAULT = (
     "INSERT INTO device_faults (device, component, state, message, since, cleared_at) "
     "VALUES (:device, :component, :state, :message, :since, :cleared_at) "
@@ -144,9 +145,7 @@ class Store:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise StoreLocked(
-                f"{self.path} is in use by another hallqueue server (lock {self.path}.lock)"
-            ) from None
+            raise StoreLocked(f"{self.path} is in use by another hallqueue server (lock {self.path}.lock)") from None
         self._lock_file = fd
         self._writer = open_database(self.path)
 
@@ -193,8 +192,9 @@ class Store:
                 if journal.ratings:
                     db.conn.executemany(_INSERT_RATING, [_with_json_reasons(r.as_dict()) for r in journal.ratings])
                 if journal.followups:
-                    db.conn.executemany(_UPSERT_FOLLOWUP,
-                                        [_with_json_reasons(f.as_dict()) for f in journal.followups.values()])
+                    db.conn.executemany(
+                        _UPSERT_FOLLOWUP, [_with_json_reasons(f.as_dict()) for f in journal.followups.values()]
+                    )
                 if journal.notices is not None:
                     db.execute(
                         "INSERT INTO meta(key, value) VALUES ('notices', ?) "
@@ -273,8 +273,7 @@ class Store:
             requests={
                 (r[0], r[1]): r[2]
                 for r in db.execute(
-                    "SELECT issued_by, request_id, id FROM tickets "
-                    "WHERE business_day = ? AND request_id IS NOT NULL",
+                    "SELECT issued_by, request_id, id FROM tickets WHERE business_day = ? AND request_id IS NOT NULL",
                     [d],
                 )
             },
@@ -284,11 +283,13 @@ class Store:
             to_rate=tickets("id IN (SELECT rating_ticket FROM windows WHERE rating_ticket IS NOT NULL)", []),
             open_followups=[_followup(r) for r in db.query("SELECT * FROM followups WHERE closed_at IS NULL")],
             next_followup_id=(db.execute("SELECT max(id) FROM followups").fetchone()[0] or 0) + 1,
-            notices=(tuple(json.loads(n[0])) if (n := db.execute(
-                "SELECT value FROM meta WHERE key = 'notices'").fetchone()) else None),
+            notices=(
+                tuple(json.loads(n[0]))
+                if (n := db.execute("SELECT value FROM meta WHERE key = 'notices'").fetchone())
+                else None
+            ),
             faults=[
-                Fault(r["device"], r["component"], r["state"], r["message"] or "",
-                      datetime.fromisoformat(r["since"]))
+                Fault(r["device"], r["component"], r["state"], r["message"] or "", datetime.fromisoformat(r["since"]))
                 for r in db.query("SELECT * FROM device_faults WHERE cleared_at IS NULL ORDER BY id")
             ],
         )
@@ -307,9 +308,17 @@ class Store:
 
 
 def _followup(r: dict[str, Any]) -> FollowUp:
-    return FollowUp(r["id"], r["ticket_id"], r["number"], r["window"], r["clerk"], r["level"],
-                    tuple(json.loads(r["reasons"] or "[]")), datetime.fromisoformat(r["opened_at"]),
-                    date.fromisoformat(r["due"]))
+    return FollowUp(
+        r["id"],
+        r["ticket_id"],
+        r["number"],
+        r["window"],
+        r["clerk"],
+        r["level"],
+        tuple(json.loads(r["reasons"] or "[]")),
+        datetime.fromisoformat(r["opened_at"]),
+        date.fromisoformat(r["due"]),
+    )
 
 
 def event_from_row(row: dict[str, Any]) -> Event:

@@ -14,15 +14,24 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
-from .core.model import Event
+from queue_server.core.model import Event
 
 RECENT_EVENTS_KEPT = 5000
 SUBSCRIBER_QUEUE = 2000
 
 # The ticket fields a screen may see; a ticket has no personal data, and staff names stay out.
 PUBLIC_TICKET_FIELDS = (
-    "id", "number", "service", "priority", "status", "window", "call_count", "transfer_count",
-    "issued_at", "called_at", "business_day",
+    "id",
+    "number",
+    "service",
+    "priority",
+    "status",
+    "window",
+    "call_count",
+    "transfer_count",
+    "issued_at",
+    "called_at",
+    "business_day",
 )
 
 

@@ -15,17 +15,18 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import accounts, appkeys
-from .accounts import Principal
-from .auth import acting_window
-from .core import lifecycle
-from .core.errors import UnknownTicket, WindowOccupied
-from .core.model import Priority, Status
-from .engine import Context
-from .http_errors import ApiError, read_json
-from .openapi import openapi_document
-from .status_page import status_page
-from .views import guide_list, guide_view, public_state, services_view, stored_ticket_view, ticket_view
+from queue_server.api import appkeys
+from queue_server.api.auth import acting_window
+from queue_server.api.errors import ApiError, read_json
+from queue_server.api.openapi import openapi_document
+from queue_server.api.status_page import status_page
+from queue_server.api.views import guide_list, guide_view, public_state, services_view, stored_ticket_view, ticket_view
+from queue_server.core import lifecycle
+from queue_server.core.errors import UnknownTicket, WindowOccupied
+from queue_server.core.model import Priority, Status
+from queue_server.runtime.engine import Context
+from queue_server.store import accounts
+from queue_server.store.accounts import Principal
 
 _LOGGER = logging.getLogger(__name__)
 TICKET_ACTIONS = ("recall", "no-show", "start", "finish", "transfer", "cancel")
@@ -63,9 +64,7 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 async def get_services(request: web.Request) -> web.Response:
     config = request.app[appkeys.CONFIG]
     services = await request.app[appkeys.ENGINE].submit(lambda ctx: services_view(ctx.state, ctx.now))
-    departments = [
-        {"code": d.code, "name": d.name, "short_name": d.short_name} for d in config.departments.values()
-    ]
+    departments = [{"code": d.code, "name": d.name, "short_name": d.short_name} for d in config.departments.values()]
     tiles = [{"name": t.name, "subtitle": t.subtitle, "services": list(t.services)} for t in config.tiles]
     hall = {"name": config.name, "complaint_phone": config.complaint_phone}
     return _json({"hall": hall, "services": services, "departments": departments, "tiles": tiles})
@@ -104,8 +103,9 @@ async def post_ticket(request: web.Request) -> web.Response:
         raise ApiError(403, "forbidden_priority", "绿色通道号请到咨询台由工作人员发放")
 
     def command(ctx: Context) -> tuple[bool, int, dict[str, Any] | None]:
-        issued = ctx.state.issue(body.service, body.priority, p.actor, ctx.now, body.request_id,
-                                 public_code=secrets.token_urlsafe(6))
+        issued = ctx.state.issue(
+            body.service, body.priority, p.actor, ctx.now, body.request_id, public_code=secrets.token_urlsafe(6)
+        )
         ticket = ctx.state.active.get(issued.ticket_id)
         return issued.created, issued.ticket_id, ticket_view(ctx.state, ticket) if ticket else None
 
@@ -118,9 +118,7 @@ async def post_ticket(request: web.Request) -> web.Response:
 
 async def _stored_ticket(request: web.Request, ticket_id: int) -> dict[str, Any]:
     store = request.app[appkeys.STORE]
-    row = await asyncio.get_running_loop().run_in_executor(
-        request.app[appkeys.READERS], store.ticket, ticket_id
-    )
+    row = await asyncio.get_running_loop().run_in_executor(request.app[appkeys.READERS], store.ticket, ticket_id)
     if row is None:
         raise ApiError(404, "unknown_ticket", f"没有号票 {ticket_id}", ticket=ticket_id)
     return stored_ticket_view(request.app[appkeys.CONFIG], row)
@@ -238,10 +236,15 @@ async def get_status_page(request: web.Request) -> web.Response:
     view = await request.app[appkeys.ENGINE].submit(command)
     if view is None:
         row = await asyncio.get_running_loop().run_in_executor(
-            request.app[appkeys.READERS], request.app[appkeys.STORE].ticket_by_code, code)
+            request.app[appkeys.READERS], request.app[appkeys.STORE].ticket_by_code, code
+        )
         view = stored_ticket_view(config, row) if row else None
-    return web.Response(text=status_page(config.name, view), content_type="text/html",
-                        status=200 if view else 404, headers={"Cache-Control": "no-store"})
+    return web.Response(
+        text=status_page(config.name, view),
+        content_type="text/html",
+        status=200 if view else 404,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 # ---------------------------------------------------------------- sign-in
@@ -285,8 +288,13 @@ async def post_login(request: web.Request) -> web.Response:
         ctx.writes.append(lambda db: accounts.end_sessions(db, replaced, ctx.now))
         ctx.writes.append(lambda db: accounts.insert_session(db, session, ctx.now))
         ctx.after_commit.append(lambda: (auth.drop_sessions(replaced), auth.add_session(session)))
-        return {"token": token, "role": role, "login": body.login, "window": body.window,
-                "expires_at": expires.isoformat()}
+        return {
+            "token": token,
+            "role": role,
+            "login": body.login,
+            "window": body.window,
+            "expires_at": expires.isoformat(),
+        }
 
     return _json(await app[appkeys.ENGINE].submit(command))
 

@@ -8,11 +8,11 @@ from datetime import datetime
 
 from aiohttp import web
 
-from .auth import Authenticator
-from .core.model import HallConfig
-from .engine import Engine
-from .hub import Hub
-from .store import Store
+from queue_server.api.auth import Authenticator
+from queue_server.core.model import HallConfig
+from queue_server.runtime.engine import Engine
+from queue_server.runtime.hub import Hub
+from queue_server.store.database import Store
 
 CONFIG = web.AppKey("config", HallConfig)
 CLOCK = web.AppKey("clock", Callable[[], datetime])

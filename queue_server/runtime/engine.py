@@ -22,11 +22,11 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
-from .core.errors import QueueError
-from .core.hall import HallState
-from .core.model import Event, HallConfig
-from .hub import Hub
-from .store import Store, StoreError
+from queue_server.core.errors import QueueError
+from queue_server.core.hall import HallState
+from queue_server.core.model import Event, HallConfig
+from queue_server.runtime.hub import Hub
+from queue_server.store.database import Store, StoreError
 
 _LOGGER = logging.getLogger(__name__)
 # One line per committed change (A001 issued hz-idcard by kiosk:lobby-1); `serve --log-level
@@ -130,9 +130,7 @@ class Engine:
         journal = self.state.take_journal()
         if journal or ctx.writes:
             try:
-                await asyncio.get_running_loop().run_in_executor(
-                    self._writer, self.store.persist, journal, ctx.writes
-                )
+                await asyncio.get_running_loop().run_in_executor(self._writer, self.store.persist, journal, ctx.writes)
             except StoreError:
                 _LOGGER.exception("could not write a batch of %d commands", len(batch))
                 await self._rebuild_after_failure()

@@ -14,10 +14,10 @@ from datetime import datetime
 
 from aiohttp import web
 
-from . import accounts
-from .accounts import Principal
-from .http_errors import ApiError
-from .store import Store
+from queue_server.api.errors import ApiError
+from queue_server.store import accounts
+from queue_server.store.accounts import Principal
+from queue_server.store.database import Store
 
 PRINCIPAL_KEY = "hallqueue.principal"
 
@@ -99,6 +99,9 @@ def acting_window(p: Principal, window: int) -> None:
     """A clerk acts only for the window signed in to; an admin for any."""
     if p.kind == "clerk" and p.window != window:
         raise ApiError(
-            403, "wrong_window", f"您登录的是 {p.window} 号窗口，不能操作 {window} 号窗口",
-            signed_in_window=p.window, window=window,
+            403,
+            "wrong_window",
+            f"您登录的是 {p.window} 号窗口，不能操作 {window} 号窗口",
+            signed_in_window=p.window,
+            window=window,
         )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .core.hall import HallState
-from .core.lifecycle import STATUS_LABELS
-from .core.model import PRIORITY_LABELS, HallConfig, Priority, Status, Ticket
-from .guides import GuideItem, pinyin_initials
+from queue_server.config.guides import GuideItem, pinyin_initials
+from queue_server.core.hall import HallState
+from queue_server.core.lifecycle import STATUS_LABELS
+from queue_server.core.model import PRIORITY_LABELS, HallConfig, Priority, Status, Ticket
 
 
 def _names(config: HallConfig, service: str, window: int | None) -> dict[str, Any]:
@@ -44,8 +44,9 @@ def stored_ticket_view(config: HallConfig, row: dict[str, Any]) -> dict[str, Any
         "waiting_ahead": 0,
         "estimated_wait_s": 0,
         "status_path": f"/t/{row['public_code']}" if row.get("public_code") else None,
-        "status_url": (f"{config.public_url}/t/{row['public_code']}"
-                       if row.get("public_code") and config.public_url else None),
+        "status_url": (
+            f"{config.public_url}/t/{row['public_code']}" if row.get("public_code") and config.public_url else None
+        ),
     }
     out.update(_names(config, row["service"], row["window"]))
     return out
@@ -76,8 +77,7 @@ def services_view(state: HallState, now: datetime) -> list[dict[str, Any]]:
                 "department_name": config.departments[s.department].name,
                 "waiting": waiting,
                 "estimated_wait_s": state.estimate_s(code, waiting),
-                "open": state.is_open(code, now)
-                and (s.daily_cap is None or issued < s.daily_cap),
+                "open": state.is_open(code, now) and (s.daily_cap is None or issued < s.daily_cap),
                 "hours": s.hours.describe(),
                 "daily_cap": s.daily_cap,
                 "issued_today": issued,
@@ -108,8 +108,11 @@ def public_state(state: HallState, now: datetime) -> dict[str, Any]:
         "seq": state.last_event_seq,
         "at": now.isoformat(),
         "business_day": state.day.isoformat(),
-        "hall": {"name": config.name, "complaint_phone": config.complaint_phone,
-                 "timezone": getattr(config.timezone, "key", "Asia/Shanghai")},
+        "hall": {
+            "name": config.name,
+            "complaint_phone": config.complaint_phone,
+            "timezone": getattr(config.timezone, "key", "Asia/Shanghai"),
+        },
         "notices": list(state.notices),
         "services": services_view(state, now),
         "windows": windows,
@@ -125,7 +128,6 @@ def public_state(state: HallState, now: datetime) -> dict[str, Any]:
             for c in reversed(state.recent_calls)
         ],
     }
-
 
 
 def guide_list(config: HallConfig, guides: tuple[GuideItem, ...]) -> list[dict[str, Any]]:

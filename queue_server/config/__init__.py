@@ -1,0 +1,14 @@
+"""The hall described in TOML: the hall config, its service guides, and the sample hall."""
+
+from .guides import GuideItem, hall_guides, parse_guides, pinyin_initials
+from .hall_file import ConfigError, load_hall_config, parse_hall_config
+
+__all__ = [
+    "ConfigError",
+    "GuideItem",
+    "hall_guides",
+    "load_hall_config",
+    "parse_guides",
+    "parse_hall_config",
+    "pinyin_initials",
+]
