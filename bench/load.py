@@ -33,6 +33,8 @@ def hall_toml(windows: int) -> str:
     lines = [
         '[hall]\nname = "压测大厅"\nhours = { daily = ["00:00-24:00"] }\n',
         '[[departments]]\ncode = "gaj"\nname = "市公安局"\n',
+        # One token stands in for every kiosk of a hall: the per-kiosk rate limit is off here.
+        "[limits]\nkiosk_tickets_per_minute = 0\n",
     ]
     for code, prefix in (("hukou", "A"), ("idcard", "A"), ("tax", "E"), ("water", "Q")):
         lines.append(f'[[services]]\ncode = "{code}"\nname = "{code}"\ndepartment = "gaj"\nprefix = "{prefix}"\n')

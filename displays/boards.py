@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from queue_server.core.model import BoardWiring
+from queue_server.core.model import BoardWiring, EventKind
 
 PAUSED = "暂停服务"
 IDLE = "欢迎光临"
@@ -45,19 +45,13 @@ class BoardTexts:
         w = self._windows[window]
         if e.get("window_status"):
             w["status"] = e["window_status"]
+        if "window_ticket" in e:  # the server says who stands at the window now
+            w["ticket"] = e["window_ticket"]
         ticket = e.get("ticket")
-        kind = e["kind"]
         affected = [b for b in self.boards if b.window == window]
-        if kind in ("called", "recalled") and ticket:
-            w["ticket"] = ticket["number"]
+        if e["kind"] in (EventKind.CALLED, EventKind.RECALLED) and ticket:
             self._calls.appendleft(call_text(ticket["number"], window))
             affected += [b for b in self.boards if b.window is None]
-        elif (
-            ticket
-            and w["ticket"] == ticket["number"]
-            and kind in ("finished", "no_show", "transferred", "cancelled", "expired", "requeued")
-        ) or kind == "window_closed":
-            w["ticket"] = None
         return self._update(affected)
 
     def _text(self, board: BoardWiring) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from hardware.led_board import BoardError, BoardLine
 from hardware.voice import Announcement, Announcer
 from queue_server.client import HallClient, Refused, ServerUnavailable, follow_events
-from queue_server.core.model import BoardWiring
+from queue_server.core.model import BoardWiring, EventKind
 
 from .boards import BoardTexts
 
@@ -50,7 +50,7 @@ class DisplayService:
         self._tasks = [asyncio.create_task(self._drive(port, q)) for port, q in self._queues.items()]
         self._tasks.append(asyncio.create_task(self._retry_failing()))
         try:
-            await follow_events(self.client.events_url(), self._handle, self._link)
+            await follow_events(self.client.events_url(), self._handle, self._link, token=self.client.token)
         finally:
             for task in self._tasks:
                 task.cancel()
@@ -73,9 +73,10 @@ class DisplayService:
             changed = self.texts.snapshot(message)
         elif message["type"] == "event":
             changed = self.texts.event(message)
-            if message["kind"] in ("called", "recalled") and message.get("ticket") and self.announcer:
+            kind = message["kind"]
+            if kind in (EventKind.CALLED, EventKind.RECALLED) and message.get("ticket") and self.announcer:
                 self.announcer.say(
-                    Announcement(message["ticket"]["number"], message["window"], recall=message["kind"] == "recalled")
+                    Announcement(message["ticket"]["number"], message["window"], recall=kind == EventKind.RECALLED)
                 )
         else:
             return

@@ -48,9 +48,7 @@ class HallClient:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                headers={"Authorization": f"Bearer {self.token}"}, timeout=self.timeout
-            )
+            self._session = aiohttp.ClientSession(timeout=self.timeout)
         return self._session
 
     async def close(self) -> None:
@@ -59,7 +57,9 @@ class HallClient:
 
     async def _call(self, method: str, path: str, body: dict | None = None) -> Any:
         try:
-            async with self._http().request(method, self.base_url + path, json=body) as resp:
+            async with self._http().request(
+                method, self.base_url + path, json=body, headers={"Authorization": f"Bearer {self.token}"}
+            ) as resp:
                 data = await resp.json(content_type=None) if resp.status != 204 else None
                 if resp.status >= 400:
                     error = (data or {}).get("error", {}) if isinstance(data, dict) else {}
@@ -95,6 +95,8 @@ class HallClient:
         await self._call("POST", "/api/devices/faults", {"component": component, "state": state, "message": message})
 
     def events_url(self) -> str:
+        """The event stream's address (ws:// or wss://); follow it with ``follow_events(...,
+        token=self.token)`` for the full stream, without the token for the public one."""
         return self.base_url.replace("http", "ws", 1) + "/api/events"
 
 
@@ -103,16 +105,25 @@ async def follow_events(
     handle: Callable[[dict[str, Any]], None],
     on_link: Callable[[bool], None] = lambda connected: None,
     reconnect_s: float = 2.0,
+    token: str | None = None,
 ) -> None:
     """Follow the event stream at ``url`` for ever: ``handle`` gets every message (a snapshot or
     ``resumed`` first, then events), ``on_link`` every change of the connection. After a drop it
-    reconnects with the last ``seq`` it saw, so nothing is missed."""
+    reconnects with the last ``seq`` it saw, so nothing is missed; a server that is full (503)
+    is asked again after its ``Retry-After``.
+
+    Without ``token`` it is the public stream (what ``/api/state`` shows: counts, calls,
+    windows); with a device or staff token, every event (faults, ratings, priorities)."""
     seq: int | None = None
     connected = False
+    headers = {"Authorization": f"Bearer {token}"} if token else None
     async with aiohttp.ClientSession() as session:
         while True:
+            delay = reconnect_s
             try:
-                async with session.ws_connect(url + (f"?since={seq}" if seq is not None else ""), heartbeat=30) as ws:
+                async with session.ws_connect(
+                    url + (f"?since={seq}" if seq is not None else ""), heartbeat=30, headers=headers
+                ) as ws:
                     async for msg in ws:
                         if msg.type != aiohttp.WSMsgType.TEXT:
                             break
@@ -122,12 +133,16 @@ async def follow_events(
                             connected = True
                             on_link(True)
                         handle(message)
+            except aiohttp.WSServerHandshakeError as exc:
+                retry_after = (exc.headers or {}).get("Retry-After", "")
+                if exc.status == 503 and retry_after.isascii() and retry_after.isdigit():
+                    delay = max(reconnect_s, min(float(retry_after), 300.0))
             except (TimeoutError, aiohttp.ClientError, ValueError):
                 pass
             if connected:
                 connected = False
                 on_link(False)
-            await asyncio.sleep(reconnect_s)
+            await asyncio.sleep(delay)
 
 
 def status_url(ticket: dict[str, Any], server_url: str) -> str:

@@ -9,7 +9,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiohttp import web
 
+from queue_server.api import appkeys
 from queue_server.api.app import init_app
 from queue_server.config.guides import parse_guides
 from queue_server.config.hall_file import parse_hall_config
@@ -140,9 +142,17 @@ class Hall:
     kiosk_token: str
     display_token: str
     clerk_tokens: dict[int, str] = field(default_factory=dict)
+    evaluator_tokens: dict[int, str] = field(default_factory=dict)
+    staff_tokens: dict[str, str] = field(default_factory=dict)  # reception, manager, admin: by login
 
     def kiosk(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.kiosk_token}"}
+
+    def evaluator(self, window: int) -> dict[str, str]:
+        """Headers of window ``window``'s evaluator tablet (registered now if the hall has none)."""
+        if window not in self.evaluator_tokens:
+            self.evaluator_tokens.update(provision_evaluators(self.db_path, [window]))
+        return {"Authorization": f"Bearer {self.evaluator_tokens[window]}"}
 
     async def login(self, login: str, window: int | None = None, password: str = PASSWORD) -> str:
         body = {"login": login, "password": password}
@@ -157,6 +167,21 @@ class Hall:
         if window not in self.clerk_tokens:
             self.clerk_tokens[window] = await self.login(f"clerk{window}", window)
         return {"Authorization": f"Bearer {self.clerk_tokens[window]}"}
+
+    async def staff(self, login: str) -> dict[str, str]:
+        """Headers of a member of staff who signs in without a window (on first use)."""
+        if login not in self.staff_tokens:
+            self.staff_tokens[login] = await self.login(login)
+        return {"Authorization": f"Bearer {self.staff_tokens[login]}"}
+
+    async def reception(self) -> dict[str, str]:
+        return await self.staff("reception")
+
+    async def manager(self) -> dict[str, str]:
+        return await self.staff("manager")
+
+    async def admin(self) -> dict[str, str]:
+        return await self.staff("admin")
 
     async def issue(self, service: str, **extra) -> dict:
         resp = await self.client.post("/api/tickets", json={"service": service, **extra}, headers=self.kiosk())
@@ -176,22 +201,53 @@ class Hall:
 
 
 def provision(db_path: Path, windows, admins=("admin",)) -> tuple[str, str]:
-    """Create clerk<N> for each window, the admins, a kiosk and a display; return their tokens."""
+    """Create clerk<N> for each window, the admins, ``reception`` and ``manager`` (all with
+    PASSWORD), a kiosk and a display; return the kiosk's and the display's tokens."""
     db = open_database(db_path)
     now = OPENING
     for n in windows:
         accounts.add_user(db, f"clerk{n}", "clerk", PASSWORD, now)
     for login in admins:
         accounts.add_user(db, login, "admin", PASSWORD, now)
+    for role in ("reception", "manager"):
+        accounts.add_user(db, role, role, PASSWORD, now)
     kiosk = accounts.add_device(db, "kiosk-1", "kiosk", now)
     display = accounts.add_device(db, "display-1", "display", now)
     db.close()
     return kiosk, display
 
 
+def provision_evaluators(db_path: Path, windows) -> dict[int, str]:
+    """Register an evaluator tablet ``evaluator-<N>`` bound to each window; return their tokens."""
+    db = open_database(db_path)
+    try:
+        return {n: accounts.add_device(db, f"evaluator-{n}", "evaluator", OPENING, window=n) for n in windows}
+    finally:
+        db.close()
+
+
+@pytest.fixture
+async def aiohttp_client(aiohttp_client):
+    """pytest-aiohttp's client factory, with every hallqueue app it serves checked against the API
+    contract: each answer of each test must be one the OpenAPI document declares (tests/contract.py)."""
+    from tests import contract
+
+    checked: list[list[str]] = []
+
+    async def factory(app, *args, **kwargs):
+        if isinstance(app, web.Application) and appkeys.OPENAPI in app:
+            checked.append(contract.install(app))
+        return await aiohttp_client(app, *args, **kwargs)
+
+    yield factory
+    broken = [v for violations in checked for v in violations]
+    assert not broken, "answers that break the API contract:\n" + "\n".join(broken)
+
+
 @pytest.fixture
 async def hall(aiohttp_client, tmp_path, hall_config, guides, clock) -> Hall:
     db_path = tmp_path / "hall.db"
     kiosk, display = provision(db_path, hall_config.windows)
+    evaluators = provision_evaluators(db_path, hall_config.windows)
     client = await aiohttp_client(init_app(hall_config, db_path, clock, guides))
-    return Hall(client, db_path, clock, kiosk, display)
+    return Hall(client, db_path, clock, kiosk, display, evaluator_tokens=evaluators)

@@ -316,7 +316,12 @@ async def test_login_errors(hall):
     await hall.login("clerk1", 1)
     resp = await c.post("/api/login", json={"login": "clerk2", "password": PASSWORD, "window": 1})
     assert await error_of(resp, 409) == "window_occupied"
+    # No [[windows]] clerks rule names clerk2: taking the window over is for the manager to allow.
     resp = await c.post("/api/login", json={"login": "clerk2", "password": PASSWORD, "window": 1, "force": True})
+    assert await error_of(resp, 403) == "forbidden_takeover"
+    signed_out = await c.post("/api/windows/1/sign-out", headers=await hall.manager())
+    assert signed_out.status == 204
+    resp = await c.post("/api/login", json={"login": "clerk2", "password": PASSWORD, "window": 1})
     assert resp.status == 200
 
 

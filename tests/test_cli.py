@@ -39,6 +39,76 @@ def test_device_add_prints_a_token_stored_only_as_hash(tmp_path):
     db.close()
 
 
+def test_an_evaluator_device_needs_its_window(tmp_path):
+    db_path = tmp_path / "hall.db"
+    result = hallqueue(db_path, "device", "add", "tablet-3", "--kind", "evaluator", "--window", "3")
+    assert result.returncode == 0, result.stderr
+    db = open_database(db_path)
+    assert accounts.find_device(db, accounts.token_hash(result.stdout.strip())).window == 3
+    db.close()
+    missing = hallqueue(db_path, "device", "add", "tablet-4", "--kind", "evaluator")
+    assert missing.returncode == 1 and "--window" in missing.stderr
+    kiosk = hallqueue(db_path, "device", "add", "kiosk-1", "--kind", "kiosk", "--window", "1")
+    assert kiosk.returncode == 1 and "only an evaluator" in kiosk.stderr
+    zero = hallqueue(db_path, "device", "add", "tablet-0", "--kind", "evaluator", "--window", "0")
+    assert zero.returncode == 2
+    assert "Traceback" not in missing.stderr + kiosk.stderr + zero.stderr
+
+
+def test_reception_and_manager_accounts_can_be_added(tmp_path):
+    db_path = tmp_path / "hall.db"
+    for role in ("reception", "manager"):
+        result = hallqueue(db_path, "user", "add", f"u-{role}", "--role", role, stdin="a long secret\n")
+        assert result.returncode == 0 and f"added {role} u-{role}" in result.stdout, result.stderr
+    db = open_database(db_path)
+    assert [r[0] for r in db.execute("SELECT role FROM users ORDER BY rowid")] == ["reception", "manager"]
+    db.close()
+
+
+def test_device_revoke(tmp_path):
+    db_path = tmp_path / "hall.db"
+    token = hallqueue(db_path, "device", "add", "kiosk-1", "--kind", "kiosk").stdout.strip()
+    result = hallqueue(db_path, "device", "revoke", "kiosk-1")
+    assert result.returncode == 0 and "revoked kiosk-1" in result.stdout, result.stderr
+    db = open_database(db_path)
+    assert accounts.find_device(db, accounts.token_hash(token)) is None
+    db.close()
+    again = hallqueue(db_path, "device", "revoke", "kiosk-1")
+    assert again.returncode == 1 and "revoked already" in again.stderr
+    unknown = hallqueue(db_path, "device", "revoke", "kiosk-9")
+    assert unknown.returncode == 1 and 'no device "kiosk-9"' in unknown.stderr
+    assert "Traceback" not in again.stderr + unknown.stderr
+
+
+def test_user_disable_and_password_end_the_sessions(tmp_path):
+    db_path = tmp_path / "hall.db"
+    hallqueue(db_path, "user", "add", "wang", "--role", "clerk", stdin="a long secret\n")
+    db = open_database(db_path)
+    for n, token_hash in enumerate(("s1", "s2")):
+        p = accounts.Principal(accounts.Role.CLERK, "wang", token_hash, n + 1, accounts.session_expiry(OPENING, 12))
+        accounts.insert_session(db, p, OPENING)
+    db.conn.commit()
+    db.close()
+    short = hallqueue(db_path, "user", "password", "wang", stdin="short\n")
+    assert short.returncode == 1 and "at least 8" in short.stderr
+    changed = hallqueue(db_path, "user", "password", "wang", stdin="another long secret\n")
+    assert changed.returncode == 0 and "ended 2 session(s)" in changed.stdout, changed.stderr
+    db = open_database(db_path)
+    assert accounts.verify_password("another long secret", accounts.find_user(db, "wang")[1])
+    assert accounts.live_sessions(db, OPENING) == []
+    db.close()
+    disabled = hallqueue(db_path, "user", "disable", "wang")
+    assert disabled.returncode == 0 and "disabled wang; ended 0 session(s)" in disabled.stdout
+    db = open_database(db_path)
+    assert accounts.find_user(db, "wang") is None
+    db.close()
+    again = hallqueue(db_path, "user", "disable", "wang")
+    assert again.returncode == 1 and "disabled already" in again.stderr
+    unknown = hallqueue(db_path, "user", "password", "li", stdin="a long secret\n")
+    assert unknown.returncode == 1 and 'no user "li"' in unknown.stderr
+    assert "Traceback" not in short.stderr + again.stderr + unknown.stderr
+
+
 def test_events_verify_detects_a_tampered_ticket(tmp_path):
     from queue_server.config.hall_file import load_hall_config
     from queue_server.core.hall import HallState, Restored

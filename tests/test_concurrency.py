@@ -19,6 +19,8 @@ async def test_fifty_clerks_never_get_the_same_ticket(aiohttp_client, tmp_path, 
     data["windows"] = [{"number": n, "name": f"窗口{n}", "services": ["hukou"]} for n in range(1, WINDOWS + 1)]
     data["windows"][0]["services"] = ["hukou", "idcard", "tax", "water-pay"]
     data["services"][2].pop("daily_cap")
+    # One kiosk stands in for the hall's many here: its per-kiosk rate limit is not under test.
+    data["limits"] = {"kiosk_tickets_per_minute": 0}
     config = parse_hall_config(data, "fifty.toml")
     db_path = tmp_path / "hall.db"
     kiosk, _ = provision(db_path, config.windows)

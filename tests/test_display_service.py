@@ -123,8 +123,25 @@ def test_board_texts_follow_the_window():
     texts = BoardTexts([board])
     snap = {"windows": [{"number": 1, "status": "open", "ticket": None}], "recent_calls": []}
     assert texts.snapshot(snap) == {board: "欢迎光临"}
-    called = {"kind": "called", "window": 1, "window_status": "open", "ticket": {"number": "B007"}}
+    called = {
+        "kind": "called",
+        "window": 1,
+        "window_status": "open",
+        "window_ticket": "B007",
+        "ticket": {"number": "B007"},
+    }
     assert texts.event(called) == {board: "B007 请到1号窗口"}
     assert texts.event({**called, "kind": "recalled"}) == {}  # the same text: nothing to send
-    assert texts.event({"kind": "window_paused", "window": 1, "window_status": "paused"}) == {board: "暂停服务"}
+    paused = {"kind": "window_paused", "window": 1, "window_status": "paused", "window_ticket": "B007"}
+    assert texts.event(paused) == {board: "暂停服务"}
+    assert texts.event({**paused, "kind": "window_resumed", "window_status": "open"}) == {board: "B007 请到1号窗口"}
     assert texts.event({"kind": "issued", "window": None, "ticket": {"number": "B008"}}) == {}
+    # The board copies the window's ticket from the event, whatever the kind says.
+    finished = {
+        "kind": "finished",
+        "window": 1,
+        "window_status": "open",
+        "window_ticket": None,
+        "ticket": called["ticket"],
+    }
+    assert texts.event(finished) == {board: "欢迎光临"}

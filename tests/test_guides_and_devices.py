@@ -51,7 +51,9 @@ def test_pinyin_initials_follow_the_words_not_single_characters():
 
 async def test_device_faults_are_recorded_once_and_cleared(hall):
     h = hall.kiosk()
-    async with hall.client.ws_connect("/api/events") as ws:
+    # Faults are for staff and devices: the public stream does not carry them.
+    display = {"Authorization": f"Bearer {hall.display_token}"}
+    async with hall.client.ws_connect("/api/events", headers=display) as ws:
         await ws.receive_json()
         resp = await hall.client.post(
             "/api/devices/faults",

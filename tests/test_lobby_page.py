@@ -47,6 +47,12 @@ async def first_call(page) -> str:
     return await page.text_content("#calls li:first-child .number")
 
 
+async def shows(page, selector: str, text: str) -> None:
+    """Wait until ``selector``'s text is ``text``. A function, not an expression: the page's CSP
+    forbids eval, which Playwright would use for an expression."""
+    await page.wait_for_function("([s, t]) => document.querySelector(s)?.textContent === t", arg=[selector, text])
+
+
 async def test_lobby_shows_calls_and_survives_a_server_restart(server):
     async with aiohttp.ClientSession() as session, chromium() as browser:
         page = await browser.new_page(viewport={"width": 1920, "height": 1080})
@@ -57,7 +63,7 @@ async def test_lobby_shows_calls_and_survives_a_server_restart(server):
             await api(server, session, "POST", "/api/tickets", server.kiosk, {"service": service})
         h1 = await clerk(server, session, 1)
         await api(server, session, "POST", "/api/windows/1/call-next", h1)
-        await page.wait_for_function("document.querySelector('#calls li .number')?.textContent === 'A001'")
+        await shows(page, "#calls li .number", "A001")
         assert "1 号窗口" in await page.text_content("#calls li:first-child")
         assert await page.text_content("[data-window='1'] .now") == "A001"
         assert "1人" in await page.text_content("[data-service='hukou'] .count")
@@ -75,10 +81,10 @@ async def test_lobby_shows_calls_and_survives_a_server_restart(server):
         h2 = await clerk(server, session, 2)  # called while the page is still reconnecting
         await api(server, session, "POST", "/api/windows/2/call-next", h2)
         await page.wait_for_selector("#link.ok", timeout=15000)
-        await page.wait_for_function("document.querySelector('#calls li .number')?.textContent === 'Q001'")
+        await shows(page, "#calls li .number", "Q001")
         assert "2 号窗口" in await page.text_content("#calls li:first-child")
         await api(server, session, "POST", "/api/windows/2/pause", h2)
-        await page.wait_for_function("document.querySelector(\"[data-window='2'] .now\")?.textContent === '暂停服务'")
+        await shows(page, "[data-window='2'] .now", "暂停服务")
 
 
 async def test_a_screen_for_part_of_the_hall(server):
@@ -91,7 +97,7 @@ async def test_a_screen_for_part_of_the_hall(server):
         h1, h2 = await clerk(server, session, 1), await clerk(server, session, 2)
         await api(server, session, "POST", "/api/windows/1/call-next", h1)  # A001: not for this screen
         await api(server, session, "POST", "/api/windows/2/call-next", h2)
-        await page.wait_for_function("document.querySelector('#calls li .number')?.textContent === 'Q001'")
+        await shows(page, "#calls li .number", "Q001")
         assert await page.locator("#calls li").count() == 1
         assert await page.locator("[data-window]").count() == 1  # window 1 serves none of it
         assert await page.locator("[data-service]").count() == 1

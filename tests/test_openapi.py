@@ -1,101 +1,83 @@
-"""The OpenAPI document stays true: valid, naming exactly the served routes, matching responses."""
+"""The OpenAPI document is generated from the route table and stays true: a valid document that
+names exactly the served operations, every error code the server can send, and answers that match
+it (checked on every answer of the suite by ``tests/contract.py``)."""
 
 from __future__ import annotations
 
-import re
+import inspect
 
-import jsonschema
 from openapi_spec_validator import validate
 
-from queue_server.api.openapi import openapi_document
-
-
-def served_routes(app) -> set[tuple[str, str]]:
-    """(method, path) of every route, alternatives like ``{action:recall|start}`` expanded."""
-    routes = set()
-    for route in app.router.routes():
-        if route.method == "HEAD":
-            continue
-        info = route.resource.get_info()
-        if "path" in info:
-            routes.add((route.method.lower(), info["path"]))
-            continue
-        pattern = info["pattern"].pattern.replace("\\", "")
-        paths = [pattern]
-        for name, body in re.findall(r"\(\?P<(\w+)>([^)]*)\)", pattern):
-            group = f"(?P<{name}>{body})"
-            if re.fullmatch(r"[a-z|-]+", body):
-                paths = [p.replace(group, alt) for p in paths for alt in body.split("|")]
-            else:
-                paths = [p.replace(group, "{" + name + "}") for p in paths]
-        routes.update((route.method.lower(), p) for p in paths)
-    return routes
+from queue_server.api.errors import ERRORS
+from queue_server.api.openapi import implied_errors, openapi_document
+from queue_server.api.operations import OPERATIONS
+from queue_server.core import errors as core_errors
+from tests.contract import DOC, violation
 
 
 def test_document_is_valid_openapi():
-    validate(openapi_document())
+    validate(openapi_document(OPERATIONS))
 
 
-async def test_document_names_exactly_the_served_routes(hall):
-    doc = openapi_document()
-    documented = {(method, path) for path, ops in doc["paths"].items() for method in ops}
-    assert documented == served_routes(hall.client.app)
+async def test_the_server_serves_the_document_of_its_table(hall):
     resp = await hall.client.get("/api/openapi.json")
-    assert await resp.json() == doc
+    assert await resp.json() == DOC
+    documented = {(m.upper(), path) for path, ops in DOC["paths"].items() for m in ops}
+    assert documented == {(op.method, op.path) for op in OPERATIONS}
 
 
-def _local_refs(node):
-    """The document's schemas with ``#/components/schemas/X`` refs pointing at ``#/$defs/X``."""
-    if isinstance(node, dict):
-        return {
-            k: (v.replace("#/components/schemas/", "#/$defs/") if k == "$ref" else _local_refs(v))
-            for k, v in node.items()
-        }
-    if isinstance(node, list):
-        return [_local_refs(v) for v in node]
-    return node
+def test_each_operation_says_who_may_call_it():
+    for op in OPERATIONS:
+        doc = DOC["paths"][op.path][op.method.lower()]
+        assert doc["x-roles"] == sorted(r.value for r in op.roles), op.name
+        assert doc["security"] == ([{}, {"bearer": []}] if op.public else [{"bearer": []}]), op.name
 
 
-def check(doc, path: str, method: str, status: int, body) -> None:
-    """Validate a real response body against the schema the document gives for it."""
-    response = doc["paths"][path][method]["responses"][str(status)]
-    schema = _local_refs(response["content"]["application/json"]["schema"])
-    schema["$defs"] = _local_refs(doc["components"]["schemas"])
-    jsonschema.Draft202012Validator(schema).validate(body)
+def test_every_refusal_of_the_core_has_a_documented_code():
+    refusals = [
+        cls
+        for _, cls in inspect.getmembers(core_errors, inspect.isclass)
+        if issubclass(cls, core_errors.QueueError) and cls is not core_errors.QueueError
+    ]
+    assert refusals
+    for cls in refusals:
+        assert cls.code in ERRORS, cls.__name__
 
 
-def test_check_rejects_a_body_that_breaks_the_schema():
-    doc = openapi_document()
-    try:
-        check(doc, "/api/tickets", "post", 201, {"id": "seven", "number": "A001"})
-    except jsonschema.ValidationError:
-        return
-    raise AssertionError("a ticket without its required fields passed the schema check")
+def test_every_declared_code_exists_and_errors_are_listed_under_their_status():
+    for op in OPERATIONS:
+        responses = DOC["paths"][op.path][op.method.lower()]["responses"]
+        for code in implied_errors(op):
+            status, _ = ERRORS[code]
+            listed = responses[str(status)]["content"]["application/json"]["schema"]
+            assert code in listed["properties"]["error"]["properties"]["code"]["enum"], (op.name, code)
 
 
-async def test_real_responses_match_the_documented_schemas(hall):
-    doc = openapi_document()
-    c = hall.client
-    h1 = await hall.clerk(1)
-    t = await hall.issue("hukou")
-    check(doc, "/api/tickets", "post", 201, t)
-    check(doc, "/api/services", "get", 200, await (await c.get("/api/services")).json())
-    called = await (await c.post("/api/windows/1/call-next", headers=h1)).json()
-    check(doc, "/api/windows/{number}/call-next", "post", 200, called)
-    check(doc, "/api/state", "get", 200, await (await c.get("/api/state")).json())
-    check(doc, "/api/health", "get", 200, await (await c.get("/api/health")).json())
-    done = await (await c.post(f"/api/tickets/{t['id']}/finish", headers=h1)).json()
-    check(doc, "/api/tickets/{id}/finish", "post", 200, done)
-    check(
-        doc,
-        "/api/tickets/{id}",
-        "get",
-        200,
-        await (await c.get(f"/api/tickets/{t['id']}", headers=hall.kiosk())).json(),
-    )
-    paused = await (await c.post("/api/windows/1/pause", headers=h1)).json()
-    check(doc, "/api/windows/{number}/pause", "post", 200, paused)
-    err = await (await c.post("/api/tickets", data=b"{", headers=hall.kiosk())).json()
-    check(doc, "/api/tickets", "post", 400, err)
-    login = await (await c.post("/api/login", json={"login": "admin", "password": "correct horse battery"})).json()
-    check(doc, "/api/login", "post", 200, login)
+def test_request_constraints_reach_the_document():
+    schemas = DOC["components"]["schemas"]
+    issue = schemas["IssueRequest"]
+    assert issue["additionalProperties"] is False
+    assert issue["properties"]["service"]["maxLength"] == 40 and "pattern" in issue["properties"]["service"]
+    assert issue["properties"]["request_id"]["anyOf"][0]["minLength"] == 1
+    assert schemas["CloseFollowUp"]["properties"]["resolution"]["minLength"] == 2
+    rating = schemas["RatingBody"]["properties"]
+    assert rating["level"]["minimum"] == 1 and rating["level"]["maximum"] == 5
+    assert "enum" in rating["reasons"]["items"]
+    ticket = DOC["paths"]["/api/tickets/{id}"]["get"]["parameters"][0]["schema"]
+    assert ticket == {"type": "integer", "minimum": 1, "maximum": 999_999_999}
+
+
+def test_response_schemas_are_precise():
+    schemas = DOC["components"]["schemas"]
+    assert schemas["Ticket"]["additionalProperties"] is False
+    assert schemas["State"]["properties"]["windows"]["items"] == {"$ref": "#/components/schemas/WindowView"}
+    ok = DOC["paths"]["/api/windows/{number}/queue"]["get"]["responses"]["200"]
+    assert ok["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/WindowQueue"}
+
+
+def test_the_contract_check_catches_a_broken_answer():
+    assert violation("issue_ticket", 201, b'{"id": "seven", "number": "A001"}')
+    assert violation("issue_ticket", 418, b"{}") == "issue_ticket: status 418 is not documented"
+    wrong_code = b'{"error": {"code": "window_busy", "message": "x"}}'
+    assert violation("issue_ticket", 409, wrong_code)  # window_busy is not something 取号 can answer
+    assert violation("issue_ticket", 409, b'{"error": {"code": "service_closed", "message": "x"}}') is None

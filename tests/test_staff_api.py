@@ -20,6 +20,11 @@ def display(hall) -> dict[str, str]:
     return {"Authorization": f"Bearer {hall.display_token}"}
 
 
+def tablet(hall, window: int = 1) -> dict[str, str]:
+    """The evaluator tablet of ``window``: the only caller that may rate there."""
+    return hall.evaluator(window)
+
+
 async def test_call_a_given_number_and_see_the_window_queue(hall):
     h1 = await hall.clerk(1)
     for service in ("hukou", "hukou", "idcard", "tax"):
@@ -44,28 +49,31 @@ async def test_call_a_given_number_and_see_the_window_queue(hall):
 async def test_rating_only_the_ticket_the_window_just_served(hall):
     h1, h2 = await hall.clerk(1), await hall.clerk(2)
     a = await hall.issue("hukou")
-    resp = await hall.client.post("/api/windows/1/rating", json={"level": 5}, headers=display(hall))
+    resp = await hall.client.post("/api/windows/1/rating", json={"level": 5}, headers=tablet(hall))
     assert await error_of(resp, 409) == "nothing_to_rate"
     await hall.client.post("/api/windows/1/call-next", headers=h1)
     await hall.client.post(f"/api/tickets/{a['id']}/finish", headers=h1)
-    pending = await (await hall.client.get("/api/windows/1/rating", headers=display(hall))).json()
+    pending = await (await hall.client.get("/api/windows/1/rating", headers=tablet(hall))).json()
     assert pending == {"ticket_id": a["id"], "number": "A001", "service_name": "户口迁移"}
     # Window 2's tablet cannot rate window 1's visitor.
-    resp = await hall.client.post("/api/windows/2/rating", json={"level": 1}, headers=display(hall))
+    resp = await hall.client.post("/api/windows/2/rating", json={"level": 1}, headers=tablet(hall, 2))
     assert await error_of(resp, 409) == "nothing_to_rate"
     resp = await hall.client.post(
-        "/api/windows/1/rating", json={"level": 5, "reasons": ["服务态度"]}, headers=display(hall)
+        "/api/windows/1/rating", json={"level": 5, "reasons": ["服务态度"]}, headers=tablet(hall)
     )
     assert await error_of(resp, 400) == "invalid_request"  # reasons are for low ratings
-    resp = await hall.client.post("/api/windows/1/rating", json={"level": 4}, headers=display(hall))
+    resp = await hall.client.post("/api/windows/1/rating", json={"level": 4}, headers=tablet(hall))
     assert resp.status == 201 and (await resp.json())["level_label"] == "满意"
-    again = await hall.client.post("/api/windows/1/rating", json={"level": 1}, headers=display(hall))
+    again = await hall.client.post("/api/windows/1/rating", json={"level": 1}, headers=tablet(hall))
     assert await error_of(again, 409) == "nothing_to_rate"  # one rating per ticket
-    assert (await hall.client.get("/api/windows/1/rating", headers=display(hall))).status == 204
+    assert (await hall.client.get("/api/windows/1/rating", headers=tablet(hall))).status == 204
     resp = await hall.client.post("/api/windows/1/request-rating", headers=h1)
     assert await error_of(resp, 409) == "nothing_to_rate"
-    kiosk = await hall.client.post("/api/windows/1/rating", json={"level": 5}, headers=hall.kiosk())
-    assert await error_of(kiosk, 403) == "forbidden"
+    for other in (hall.kiosk(), display(hall), h1, await hall.admin()):  # forged ratings: refused
+        forged = await hall.client.post("/api/windows/1/rating", json={"level": 5}, headers=other)
+        assert await error_of(forged, 403) == "forbidden"
+    forged = await hall.client.post("/api/windows/1/rating", json={"level": 1}, headers=tablet(hall, 2))
+    assert await error_of(forged, 403) == "wrong_window"
     del h2
 
 
@@ -76,7 +84,7 @@ async def test_a_low_rating_opens_a_follow_up_the_manager_closes(hall):
     resp = await hall.client.post("/api/windows/1/request-rating", headers=h1)  # 评价 before 办结
     assert (await resp.json())["ticket_id"] == t["id"]
     resp = await hall.client.post(
-        "/api/windows/1/rating", json={"level": 1, "reasons": ["办事效率", "等候时间"]}, headers=display(hall)
+        "/api/windows/1/rating", json={"level": 1, "reasons": ["办事效率", "等候时间"]}, headers=tablet(hall)
     )
     assert resp.status == 201
     h = await admin(hall)
@@ -134,7 +142,8 @@ async def test_overview_figures(hall):
     assert live["waiting"] == 2 and live["longest_wait_s"] == 600
     assert {w["number"]: w["status"] for w in o["windows"]}[1] == "open"
     resp = await hall.client.get("/api/admin/overview", headers=h1)
-    assert await error_of(resp, 403) == "forbidden"  # the manager's view is for admins only
+    assert await error_of(resp, 403) == "forbidden"  # the manager's view is not for clerks
+    assert (await hall.client.get("/api/admin/overview", headers=await hall.manager())).status == 200
 
 
 async def test_reception_desk_issues_any_class_and_prints(aiohttp_client, tmp_path, clock):
@@ -145,7 +154,9 @@ async def test_reception_desk_issues_any_class_and_prints(aiohttp_client, tmp_pa
         db_path = tmp_path / f"{printed}.db"
         kiosk, display_token = provision(db_path, config.windows)
         hall = Hall(await aiohttp_client(init_app(config, db_path, clock)), db_path, clock, kiosk, display_token)
-        h = await hall.clerk(1)
+        refused = await hall.client.post("/api/reception/tickets", json={"service": "tax"}, headers=await hall.clerk(1))
+        assert await error_of(refused, 403) == "forbidden"  # the 咨询台 is not every window's console
+        h = await hall.reception()
         resp = await hall.client.post(
             "/api/reception/tickets", json={"service": "tax", "priority": "green_channel"}, headers=h
         )

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from .browser import chromium
-from .conftest import ARTIFACTS, PASSWORD, provision
+from .conftest import ARTIFACTS, PASSWORD, provision, provision_evaluators
 from .serverproc import ALL_DAY_HALL, ServerProcess
 
 EXTRA = """
@@ -34,8 +34,9 @@ async def server(tmp_path):
     )
     config.write_text(text + EXTRA, encoding="utf-8")
     kiosk, display = provision(tmp_path / "hall.db", [1, 2])
+    tablets = provision_evaluators(tmp_path / "hall.db", [1, 2])
     proc = ServerProcess(tmp_path / "hall.db", config, tmp_path / "server.log")
-    proc.kiosk, proc.display = {"Authorization": f"Bearer {kiosk}"}, display
+    proc.kiosk, proc.display, proc.tablets = {"Authorization": f"Bearer {kiosk}"}, display, tablets
     await proc.start()
     yield proc
     proc.stop()
@@ -105,7 +106,7 @@ async def test_a_clerks_day_a_low_rating_and_its_follow_up(server):
         await clerk.screenshot(path=str(ARTIFACTS / "clerk-console.png"), full_page=True)
 
         tablet = await browser.new_page(viewport={"width": 1280, "height": 800})
-        await tablet.goto(f"{server.url}/rate/1#token={server.display}")
+        await tablet.goto(f"{server.url}/rate/1#token={server.tablets[1]}")
         await tablet.wait_for_selector("#idle:not(.hidden)")
         await clerk.keyboard.press("f")  # 办结: the tablet asks for a rating
         await until_text(clerk, "#message", "A003 号已办结")
@@ -119,7 +120,7 @@ async def test_a_clerks_day_a_low_rating_and_its_follow_up(server):
         await tablet.wait_for_selector("#thanks:not(.hidden)")
 
         manager = await browser.new_page(viewport={"width": 1440, "height": 1000})
-        await sign_in(manager, server, "admin")
+        await sign_in(manager, server, "manager")
         await manager.wait_for_selector("[data-followup]")
         followup = await manager.text_content("[data-followup]")
         assert "A003 号" in followup and "非常不满意" in followup and "服务态度" in followup and "clerk1" in followup
@@ -161,3 +162,31 @@ async def test_two_clerks_in_two_browsers_never_get_the_same_ticket(server):
         assert len(seen) == 16 and len(set(seen)) == 16
         await pages[0].click("#act-call")
         await until_text(pages[0], "#message", "暂时没有等候的号")
+
+
+async def test_the_reception_desk_and_the_window_consoles_see_their_own_parts(server):
+    async with chromium() as browser:
+        desk = await browser.new_page(viewport={"width": 1366, "height": 768})
+        await desk.goto(server.url + "/clerk")
+        await desk.fill("#login-name", "reception")
+        await desk.fill("#login-password", PASSWORD)
+        await desk.wait_for_selector("#login-window option[value='1']", state="attached")
+        await desk.select_option("#login-window", "")  # 咨询台: no window
+        await desk.click("#login button[type=submit]")
+        await desk.wait_for_selector("#reception:not(.hidden)")
+        assert await desk.is_hidden("#window-console")
+        await desk.wait_for_selector("#reception-service option[value='hukou']", state="attached")
+        await desk.select_option("#reception-service", "hukou")
+        await desk.select_option("#reception-priority", "green_channel")
+        await desk.click("#reception-form button[type=submit]")
+        await until_text(desk, "#reception-result", "已取号 A001")
+
+        clerk = await browser.new_page(viewport={"width": 1366, "height": 768})
+        await sign_in(clerk, server, "clerk1", 1)
+        await clerk.wait_for_selector("#console:not(.hidden)")
+        await until_text(clerk, "#queue-rows", "A001")
+        assert await clerk.is_hidden("#reception")  # the 咨询台 form is not on a window's console
+
+        tablet = await browser.new_page(viewport={"width": 1280, "height": 800})
+        await tablet.goto(f"{server.url}/rate/1#token={server.display}")  # a display token is no tablet's
+        await until_text(tablet, "#message", "无权")

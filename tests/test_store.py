@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import stat
+from datetime import timedelta
 
 import pytest
 
-from queue_server.config.hall_file import load_hall_config
+from queue_server.config.hall_file import load_hall_config, parse_hall_config
+from queue_server.core.hall import HallState, Restored
+from queue_server.core.model import EventKind, Priority
 from queue_server.store.database import Store, StoreLocked, open_database
 from queue_server.store.demo import ensure_demo_accounts
 from queue_server.store.schema import SCHEMA_VERSION, SchemaTooNew, migrate
 
-from .conftest import OPENING
+from .conftest import OPENING, hall_data
 
 
 def test_migrations_set_the_schema_version_and_are_idempotent(tmp_path):
@@ -52,3 +55,49 @@ def test_demo_credentials_are_created_once_and_private(tmp_path):
     _, again = ensure_demo_accounts(db, config, tmp_path, OPENING)
     assert not again
     db.close()
+
+
+def serve_and_rate(store: Store) -> HallState:
+    """Persist a day where A001 is called, recalled, finished and rated from window 1's tablet."""
+    state = HallState(parse_hall_config(hall_data(), "test-hall.toml"), Restored.empty(OPENING.date()))
+    state.open_window(1, "clerk1", OPENING)
+    tid = state.issue("hukou", Priority.NORMAL, "kiosk:k", OPENING).ticket_id
+    state.call_next(1, "clerk:clerk1", OPENING)
+    state.act(tid, "recall", "clerk:clerk1", OPENING + timedelta(minutes=1), window=1)
+    state.act(tid, "finish", "clerk:clerk1", OPENING + timedelta(minutes=9), window=1)
+    state.rate(1, 4, ("办事效率",), "evaluator:tablet-1", OPENING + timedelta(minutes=10))
+    store.persist(state.take_journal())
+    return state
+
+
+def test_restore_rebuilds_the_latest_calls_and_reads_kinds_back_as_enums(tmp_path):
+    store = Store(tmp_path / "hall.db")
+    store.open()
+    try:
+        state = serve_and_rate(store)
+        restored = store.restore(state.config, OPENING + timedelta(minutes=11))
+        assert [(c.number, c.window, c.call_count) for c in restored.recent_calls] == [("A001", 1, 1), ("A001", 1, 2)]
+        events = store.latest_events(10)
+        assert [e.kind for e in events] == [
+            EventKind.WINDOW_OPENED,
+            EventKind.ISSUED,
+            EventKind.CALLED,
+            EventKind.RECALLED,
+            EventKind.FINISHED,
+            EventKind.RATED,
+        ]
+        assert all(isinstance(e.kind, EventKind) for e in events)
+        assert [e.data["window_ticket"] for e in events[2:]] == ["A001", "A001", None, None]
+    finally:
+        store.close()
+
+
+def test_a_rating_is_stored_with_who_submitted_it(tmp_path):
+    store = Store(tmp_path / "hall.db")
+    store.open()
+    try:
+        serve_and_rate(store)
+        rows = list(store.reader().query("SELECT number, level, rated_by FROM ratings"))
+        assert rows == [{"number": "A001", "level": 4, "rated_by": "evaluator:tablet-1"}]
+    finally:
+        store.close()

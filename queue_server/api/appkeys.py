@@ -9,6 +9,7 @@ from datetime import datetime
 from aiohttp import web
 
 from queue_server.api.auth import Authenticator
+from queue_server.api.limits import KioskLimit, SocketGate
 from queue_server.core.model import HallConfig
 from queue_server.runtime.engine import Engine
 from queue_server.runtime.hub import Hub
@@ -23,3 +24,6 @@ AUTH = web.AppKey("auth", Authenticator)
 READERS = web.AppKey("readers", ThreadPoolExecutor)
 SOCKETS = web.AppKey("sockets", set)
 GUIDES = web.AppKey("guides", tuple)
+OPENAPI = web.AppKey("openapi", dict)  # the document, written once from the route table
+LIMITS = web.AppKey("limits", KioskLimit)
+EVENT_SOCKETS = web.AppKey("event_sockets", SocketGate)  # open /api/events sockets, counted

@@ -18,26 +18,63 @@ from queue_server.runtime.engine import CommandFailed, StoreUnavailable
 
 _LOGGER = logging.getLogger(__name__)
 
-#: HTTP status of each core refusal
-QUEUE_ERROR_STATUS = {
-    "unknown_service": 422,
-    "unknown_window": 404,
-    "unknown_ticket": 404,
-    "wrong_window": 403,
-}  # every other QueueError is a conflict with the present state: 409
+#: Every error code the server can send, its HTTP status and what it means. The OpenAPI document
+#: lists them per operation; a test checks that every core refusal (``QueueError``) is here.
+ERRORS: dict[str, tuple[int, str]] = {
+    "malformed_json": (400, "The body is not JSON."),
+    "invalid_request": (400, "A field is missing or invalid; details.problems says which."),
+    "unauthorized": (401, "No token, or a token the hall does not know (revoked, signed out)."),
+    "token_expired": (401, "The session ended: signed out, idle too long, or past its hours."),
+    "invalid_credentials": (401, "Wrong login or password."),
+    "forbidden": (403, "This caller's role may not do this."),
+    "forbidden_priority": (403, "This caller may not issue that priority class."),
+    "forbidden_takeover": (403, "Another clerk holds the window and the hall's rules do not let this one take over."),
+    "wrong_window": (403, "The caller is bound to another window."),
+    "not_found": (404, "No such address."),
+    "unknown_window": (404, "The hall has no such window."),
+    "unknown_ticket": (404, "No such ticket (in play, or at this window)."),
+    "unknown_guide": (404, "No such service guide item."),
+    "unknown_followup": (404, "No open follow-up with that id."),
+    "method_not_allowed": (405, "The address does not take this method (see Allow)."),
+    "payload_too_large": (413, "The body is over 16 KiB."),
+    "unknown_service": (422, "The body names a service the hall does not have."),
+    "illegal_transition": (409, "The action does not apply to the ticket in its present status."),
+    "service_closed": (409, "The service does not issue tickets now (its hours are in details)."),
+    "daily_cap_reached": (409, "The service's tickets for today are all taken."),
+    "recall_limit": (409, "Recalled as often as the hall's rules allow."),
+    "window_closed": (409, "Nobody is signed in at the window."),
+    "window_paused": (409, "The window is paused (暂停服务)."),
+    "window_busy": (409, "The window still has a ticket in hand."),
+    "window_occupied": (409, "Another clerk is signed in at the window."),
+    "nothing_to_rate": (409, "The window has no served ticket awaiting a rating."),
+    "duplicate_number": (409, "The number was handed out already."),
+    "too_many_attempts": (429, "Too many failed sign-ins; Retry-After says when to try again."),
+    "rate_limited": (429, "This kiosk takes tickets faster than the hall allows; Retry-After says when."),
+    "internal_error": (500, "A bug; nothing was changed. Logged with its stack."),
+    "store_unavailable": (503, "The database could not be written; nothing happened."),
+    "too_many_connections": (503, "The event stream is full (in total or from this address)."),
+}
+
+
+def status_of(code: str) -> int:
+    return ERRORS[code][0]
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, **details: Any) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None, **details: Any):
         super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details
+        self.status, self.code, self.message, self.details, self.headers = status, code, message, details, headers
 
 
-def error_response(status: int, code: str, message: str, details: dict | None = None) -> web.Response:
+def error_response(
+    status: int, code: str, message: str, details: dict | None = None, headers: dict[str, str] | None = None
+) -> web.Response:
     body: dict[str, Any] = {"code": code, "message": message}
     if details:
         body["details"] = details
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return web.json_response({"error": body}, status=status, headers=headers, dumps=_dumps)
 
 
@@ -46,6 +83,7 @@ def _dumps(obj: Any) -> str:
 
 
 _HTTP_CODES = {
+    400: ("invalid_request", "请求有误"),
     404: ("not_found", "没有这个地址"),
     405: ("method_not_allowed", "这个地址不支持该请求方法"),
     413: ("payload_too_large", "请求内容过大"),
@@ -57,9 +95,9 @@ async def error_middleware(request: web.Request, handler):
     try:
         return await handler(request)
     except ApiError as exc:
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
     except QueueError as exc:
-        status = QUEUE_ERROR_STATUS.get(exc.code, 409)
+        status = ERRORS.get(exc.code, (409, ""))[0]
         return error_response(status, exc.code, exc.message, exc.details)
     except StoreUnavailable as exc:
         return error_response(503, "store_unavailable", f"系统暂时无法保存，请稍后重试（{exc}）")
@@ -69,7 +107,9 @@ async def error_middleware(request: web.Request, handler):
         if exc.status < 400:
             raise
         code, message = _HTTP_CODES.get(exc.status, ("http_error", exc.reason))
-        return error_response(exc.status, code, message)
+        # 405 keeps its Allow header: the client learns which methods the address takes.
+        allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        return error_response(exc.status, code, message, headers=allow)
     except Exception:
         _LOGGER.exception("unexpected error in %s %s", request.method, request.path)
         return error_response(500, "internal_error", "系统内部错误")

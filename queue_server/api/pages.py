@@ -2,7 +2,9 @@
 the staff pages (``/clerk``, ``/rate/N``, ``/admin``, from ``queue_server/static``), with their
 scripts, style sheets and the bundled CJK font. A hall without internet gets every byte from here.
 
-Staff pages carry a strict Content-Security-Policy: scripts and styles from this server only.
+Every HTML page (these and the status page ``/t/CODE``) carries ``CONTENT_SECURITY_POLICY``,
+set for all of them in ``app.py``: scripts, styles, fonts and connections from this server only,
+no inline script or style, no framing.
 """
 
 from __future__ import annotations
@@ -17,21 +19,30 @@ from queue_server.api.errors import ApiError
 WEB = resources.files("queue_server").joinpath("static")
 LOBBY = WEB.joinpath("lobby")
 _TYPES = {"html": "text/html", "css": "text/css", "js": "text/javascript", "otf": "font/otf"}
-_STAFF_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; connect-src 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-cache",
-}
+# connect-src 'self' covers the page's own ws:// or wss:// origin (the event stream).
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+_PAGE_HEADERS = {"Cache-Control": "no-cache"}  # the policy is added to every HTML answer, see app.py
 Assets = dict[str, tuple[bytes, str]]
 LOBBY_ASSETS = web.AppKey("lobby_assets", dict)
 STAFF_ASSETS = web.AppKey("staff_assets", dict)
 
 
-def _load(folder, names: list[str]) -> Assets:
+def _load(folder, names: list[str], fonts: Assets) -> Assets:
     assets = {name: (folder.joinpath(name).read_bytes(), _TYPES[name.rsplit(".", 1)[1]]) for name in names}
-    assets["font-bold.otf"] = (font_path(bold=True).read_bytes(), _TYPES["otf"])
-    assets["font-regular.otf"] = (font_path(bold=False).read_bytes(), _TYPES["otf"])
+    assets.update(fonts)
     return assets
 
 
@@ -57,12 +68,17 @@ def _asset(key: web.AppKey):
 
 
 def setup_pages(app: web.Application) -> None:
-    app[LOBBY_ASSETS] = _load(LOBBY, ["lobby.css", "lobby.js"])
-    app[STAFF_ASSETS] = _load(WEB, [p.name for p in WEB.iterdir() if p.name.endswith((".css", ".js"))])
+    # The two fonts are 3 MB each: read once, served under both folders.
+    fonts = {
+        "font-bold.otf": (font_path(bold=True).read_bytes(), _TYPES["otf"]),
+        "font-regular.otf": (font_path(bold=False).read_bytes(), _TYPES["otf"]),
+    }
+    app[LOBBY_ASSETS] = _load(LOBBY, ["lobby.css", "lobby.js"], fonts)
+    app[STAFF_ASSETS] = _load(WEB, [p.name for p in WEB.iterdir() if p.name.endswith((".css", ".js"))], fonts)
     r = app.router
-    r.add_get("/display", _page(LOBBY, "index.html", {"Cache-Control": "no-cache"}), name="display")
+    r.add_get("/display", _page(LOBBY, "index.html", _PAGE_HEADERS), name="display")
     r.add_get(r"/display/static/{name:[a-z0-9.-]+}", _asset(LOBBY_ASSETS), name="display_asset")
-    r.add_get("/clerk", _page(WEB, "clerk.html", _STAFF_HEADERS), name="clerk_page")
-    r.add_get("/admin", _page(WEB, "admin.html", _STAFF_HEADERS), name="admin_page")
-    r.add_get(r"/rate/{number:\d+}", _page(WEB, "rate.html", _STAFF_HEADERS), name="rate_page")
+    r.add_get("/clerk", _page(WEB, "clerk.html", _PAGE_HEADERS), name="clerk_page")
+    r.add_get("/admin", _page(WEB, "admin.html", _PAGE_HEADERS), name="admin_page")
+    r.add_get(r"/rate/{number:\d+}", _page(WEB, "rate.html", _PAGE_HEADERS), name="rate_page")
     r.add_get(r"/static/{name:[a-z0-9.-]+}", _asset(STAFF_ASSETS), name="staff_asset")

@@ -1,7 +1,8 @@
 """The page behind a ticket's QR code (/t/CODE): where the visitor stands, on their phone.
 
 Plain HTML with the system's fonts, no script and nothing fetched from outside (halls are often
-offline). It refreshes itself every 30 seconds.
+offline); its style sheet is ``static/status.css`` from this server (the page's
+Content-Security-Policy allows no inline style). It refreshes itself every 30 seconds.
 """
 
 from __future__ import annotations
@@ -43,16 +44,7 @@ def status_page(hall_name: str, view: dict[str, Any] | None) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="refresh" content="{REFRESH_S}">
 <title>{escape(title)} · {escape(hall_name)}</title>
-<style>
-body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 0;
-       background: #f4f6f8; color: #111; text-align: center; }}
-header {{ background: #0b4f8a; color: #fff; padding: 12px; font-size: 20px; }}
-main {{ padding: 16px; font-size: 22px; }}
-.number {{ font-size: 72px; font-weight: bold; margin: 8px 0; }}
-.service {{ font-size: 26px; }} .status {{ color: #0b4f8a; font-weight: bold; }}
-.call {{ font-size: 30px; color: #b00020; }} .big {{ font-size: 28px; }}
-footer {{ color: #555; font-size: 16px; padding: 16px; }}
-</style></head>
+<link rel="stylesheet" href="/static/status.css"></head>
 <body><header>{escape(hall_name)}</header><main>{body}</main>
 <footer>页面每 {REFRESH_S} 秒自动刷新 · 过号请重新取号</footer></body></html>
 """

@@ -86,24 +86,24 @@ def services_view(state: HallState, now: datetime) -> list[dict[str, Any]]:
     return out
 
 
+def window_view(state: HallState, number: int) -> dict[str, Any]:
+    """A window as screens show it: status, the ticket in hand, since when. Names nobody."""
+    live = state.windows[number]
+    held = state.active.get(live.ticket_id) if live.ticket_id is not None else None
+    return {
+        "number": number,
+        "name": state.config.windows[number].name,
+        "status": live.status.value,
+        "ticket": held.number if held else None,
+        "ticket_status": held.status.value if held else None,
+        "since": live.since.isoformat() if live.since else None,
+    }
+
+
 def public_state(state: HallState, now: datetime) -> dict[str, Any]:
     """The snapshot for screens: nothing in it names a person."""
     config = state.config
-    windows = []
-    for number, w in config.windows.items():
-        live = state.windows[number]
-        held = state.active.get(live.ticket_id) if live.ticket_id is not None else None
-        windows.append(
-            {
-                "number": number,
-                "name": w.name,
-                "status": live.status.value,
-                "services": list(w.services),
-                "ticket": held.number if held else None,
-                "ticket_status": held.status.value if held else None,
-                "since": live.since.isoformat() if live.since else None,
-            }
-        )
+    windows = [{**window_view(state, n), "services": list(w.services)} for n, w in config.windows.items()]
     return {
         "seq": state.last_event_seq,
         "at": now.isoformat(),

@@ -9,6 +9,8 @@ import click
 
 from .base import load_config, main, now, open_db
 
+_LOGGER = logging.getLogger(__name__)
+
 
 @main.command()
 @click.option(
@@ -42,9 +44,11 @@ def serve(
 
     from queue_server.api.app import init_app
     from queue_server.store.database import StoreLocked
-    from queue_server.store.demo import describe, ensure_demo_accounts
+    from queue_server.store.demo import ensure_demo_accounts
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # After the imports: python-escpos calls logging.basicConfig() when imported, which would
+    # otherwise win and leave --log-level without effect.
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     config, guides = load_config(config_path)
     db_path: Path = ctx.obj["db"]
     url = f"http://{host}:{port}"
@@ -52,14 +56,16 @@ def serve(
         db = open_db(ctx)
         creds, created = ensure_demo_accounts(db, config, db_path.parent, now())
         db.close()
+        # Only where they are: passwords and tokens on stdout end up in terminals and journals.
         if created:
-            click.echo(describe(creds, url, next(iter(config.services))))
+            click.echo(f"sample hall: DEMO credentials (演示账号) written to {creds}")
         elif creds.exists():
             click.echo(f"sample hall: DEMO credentials (演示账号) are in {creds}")
     click.echo(
         f"hallqueue: {config.name}, {len(config.services)} services, "
         f"{len(config.windows)} windows; database {db_path}; serving {url}"
     )
+    _raise_open_files_limit(config.limits.event_sockets)
     loop = _event_loop()
     try:
         web.run_app(
@@ -69,6 +75,35 @@ def serve(
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror}") from None
+
+
+# Besides the event sockets: the database, the log, kiosks' and staff's HTTP connections.
+FD_HEADROOM = 256
+
+
+def _raise_open_files_limit(event_sockets: int) -> None:
+    """Raise the soft limit on open files to the hard one, so that a flood of connections meets
+    the event-socket caps (a clean 503) before it meets EMFILE (failed accepts, a full log)."""
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError) as exc:
+            _LOGGER.warning("could not raise the open files limit from %d to %d: %s", soft, hard, exc)
+    _LOGGER.info("open files limit (RLIMIT_NOFILE): %s; event sockets capped at %d", soft, event_sockets)
+    if soft != resource.RLIM_INFINITY and soft < event_sockets + FD_HEADROOM:
+        _LOGGER.warning(
+            "open files limit %d is below [limits] event_sockets %d + %d: raise it (ulimit -n, or "
+            "LimitNOFILE= in the systemd unit) or lower the cap",
+            soft,
+            event_sockets,
+            FD_HEADROOM,
+        )
 
 
 def _event_loop():

@@ -23,6 +23,7 @@ from queue_server.core.model import (
     BoardWiring,
     Department,
     HallConfig,
+    Limits,
     OpeningHours,
     Rules,
     Service,
@@ -99,6 +100,14 @@ class _RulesSection(_Strict):
     service_time_weight: float = Field(0.2, gt=0, le=1)
 
 
+class _LimitsSection(_Strict):
+    kiosk_tickets_per_minute: int = Field(30, ge=0, le=100_000)
+    login_failures: int = Field(5, ge=1, le=1000)
+    login_failure_window_minutes: float = Field(15, gt=0, le=24 * 60)
+    event_sockets: int = Field(2000, ge=1, le=100_000)
+    event_sockets_per_address: int = Field(500, ge=1, le=100_000)
+
+
 class _DepartmentSection(_Strict):
     code: Code
     name: str = Field(min_length=1)
@@ -119,6 +128,7 @@ class _WindowSection(_Strict):
     number: int = Field(ge=1, le=999)
     name: str = Field(min_length=1)
     services: list[str] = Field(min_length=1)
+    clerks: list[str] = Field(default_factory=list)  # logins that may serve (and take over) this window
 
 
 class _TileSection(_Strict):
@@ -138,6 +148,7 @@ class _BoardSection(_Strict):
 class _HallFile(_Strict):
     hall: _HallSection
     rules: _RulesSection = Field(default_factory=_RulesSection)
+    limits: _LimitsSection = Field(default_factory=_LimitsSection)
     departments: list[_DepartmentSection] = Field(min_length=1)
     services: list[_ServiceSection] = Field(min_length=1)
     windows: list[_WindowSection] = Field(min_length=1)
@@ -266,7 +277,7 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
         if len(set(w.services)) != len(w.services):
             problems.append(f"windows[{i}].services: a service is listed twice")
         served.update(w.services)
-        windows[w.number] = Window(w.number, w.name, tuple(w.services))
+        windows[w.number] = Window(w.number, w.name, tuple(w.services), tuple(w.clerks))
     tiles = []
     for i, t in enumerate(raw.tiles):
         for j, code in enumerate(t.services):
@@ -312,6 +323,13 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
         boards=tuple(boards),
         reception_printer=raw.hall.reception_printer,
         session_idle_s=raw.hall.session_idle_minutes * 60,
+        limits=Limits(
+            kiosk_tickets_per_minute=raw.limits.kiosk_tickets_per_minute,
+            login_failures=raw.limits.login_failures,
+            login_failure_window_s=raw.limits.login_failure_window_minutes * 60,
+            event_sockets=raw.limits.event_sockets,
+            event_sockets_per_address=raw.limits.event_sockets_per_address,
+        ),
     )
 
 

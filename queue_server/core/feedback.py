@@ -28,6 +28,8 @@ def add_working_days(start: date, days: int) -> date:
 
 @dataclass(frozen=True)
 class Rating:
+    """One 好差评 of a served ticket, from the evaluator tablet of the window that served it."""
+
     ticket_id: int
     number: str
     service: str
@@ -37,6 +39,7 @@ class Rating:
     reasons: tuple[str, ...]
     at: datetime
     business_day: date
+    rated_by: str  # the actor who submitted it, e.g. "evaluator:tablet-3"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +53,7 @@ class Rating:
             "reasons": list(self.reasons),
             "at": self.at.isoformat(),
             "business_day": self.business_day.isoformat(),
+            "rated_by": self.rated_by,
         }
 
 

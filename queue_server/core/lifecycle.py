@@ -14,31 +14,35 @@ day end: every unfinished ticket ─▶ expired
 from __future__ import annotations
 
 from .errors import IllegalTransition
-from .model import Status
+from .model import Status, TicketAction
 
 W, C, S = Status.WAITING, Status.CALLED, Status.SERVING
 
+# Steps the hall takes that are no staff action on a ticket.
+CALL = "call"
+EXPIRE = "expire"
+
 #: action -> statuses it may start from
 ALLOWED_FROM: dict[str, frozenset[Status]] = {
-    "call": frozenset({W}),
-    "recall": frozenset({C}),
-    "start": frozenset({C}),
-    "finish": frozenset({C, S}),
-    "no-show": frozenset({C}),
-    "transfer": frozenset({W, C, S}),
-    "cancel": frozenset({W, C}),
-    "expire": frozenset({W, C, S}),
+    CALL: frozenset({W}),
+    TicketAction.RECALL: frozenset({C}),
+    TicketAction.START: frozenset({C}),
+    TicketAction.FINISH: frozenset({C, S}),
+    TicketAction.NO_SHOW: frozenset({C}),
+    TicketAction.TRANSFER: frozenset({W, C, S}),
+    TicketAction.CANCEL: frozenset({W, C}),
+    EXPIRE: frozenset({W, C, S}),
 }
 
 ACTION_LABELS = {
-    "call": "叫号",
-    "recall": "重呼",
-    "start": "开始办理",
-    "finish": "办结",
-    "no-show": "过号",
-    "transfer": "转移",
-    "cancel": "取消",
-    "expire": "过期",
+    CALL: "叫号",
+    TicketAction.RECALL: "重呼",
+    TicketAction.START: "开始办理",
+    TicketAction.FINISH: "办结",
+    TicketAction.NO_SHOW: "过号",
+    TicketAction.TRANSFER: "转移",
+    TicketAction.CANCEL: "取消",
+    EXPIRE: "过期",
 }
 
 STATUS_LABELS = {
@@ -52,8 +56,11 @@ STATUS_LABELS = {
 }
 
 
-def check(action: str, number: str, status: Status) -> None:
-    """Raise ``IllegalTransition`` unless ``action`` applies to a ticket in ``status``."""
+def check(action: TicketAction | str, number: str, status: Status) -> None:
+    """Raise ``IllegalTransition`` unless ``action`` applies to a ticket in ``status``.
+
+    ``action`` is a ``TicketAction`` (or its string), ``CALL`` or ``EXPIRE``.
+    """
     allowed = ALLOWED_FROM[action]
     if status not in allowed:
         raise IllegalTransition(

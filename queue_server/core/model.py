@@ -58,6 +58,44 @@ PRIORITY_LABELS = {
 }
 
 
+class TicketAction(enum.StrEnum):
+    """What staff do to a ticket (the last part of ``POST /api/tickets/{id}/ACTION``)."""
+
+    RECALL = "recall"  # 重呼
+    NO_SHOW = "no-show"  # 过号
+    START = "start"  # 开始办理
+    FINISH = "finish"  # 办结
+    TRANSFER = "transfer"  # 转移
+    CANCEL = "cancel"  # 取消
+
+
+class EventKind(enum.StrEnum):
+    """Every kind of event the hall records and pushes; the server and the clients share it."""
+
+    ISSUED = "issued"
+    CALLED = "called"
+    RECALLED = "recalled"
+    STARTED = "started"
+    FINISHED = "finished"
+    NO_SHOW = "no_show"
+    REQUEUED = "requeued"  # 过号 sent back to waiting (rules.no_show_requeues)
+    CANCELLED = "cancelled"
+    TRANSFERRED = "transferred"
+    EXPIRED = "expired"
+    WINDOW_OPENED = "window_opened"
+    WINDOW_CLOSED = "window_closed"
+    WINDOW_PAUSED = "window_paused"
+    WINDOW_RESUMED = "window_resumed"
+    DAY_STARTED = "day_started"
+    DEVICE_FAULT = "device_fault"
+    DEVICE_FAULT_CLEARED = "device_fault_cleared"
+    RATING_REQUESTED = "rating_requested"
+    RATED = "rated"
+    FOLLOWUP_OPENED = "followup_opened"
+    FOLLOWUP_CLOSED = "followup_closed"
+    NOTICES_CHANGED = "notices_changed"
+
+
 class WindowStatus(enum.StrEnum):
     CLOSED = "closed"  # nobody signed in
     OPEN = "open"
@@ -138,6 +176,9 @@ class Window:
     number: int
     name: str
     services: tuple[str, ...]  # in order of preference
+    # Logins allowed to serve this window, and so to take it over from one another (force);
+    # empty: any clerk may sign in while it is free, and only the hall manager frees a held one.
+    clerks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,6 +218,17 @@ class Rules:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What one caller may ask of the server (``[limits]`` in the config)."""
+
+    kiosk_tickets_per_minute: int = 30  # per kiosk; 0: no limit
+    login_failures: int = 5  # failed sign-ins per login, and per client address, in the window below
+    login_failure_window_s: float = 900.0
+    event_sockets: int = 2000  # open /api/events connections in total
+    event_sockets_per_address: int = 500  # from one address (a hall's guest Wi-Fi is one NAT address)
+
+
+@dataclass(frozen=True)
 class HallConfig:
     name: str
     timezone: tzinfo
@@ -194,6 +246,7 @@ class HallConfig:
     boards: tuple[BoardWiring, ...] = ()
     reception_printer: str | None = None  # printer URI of the reception desk (咨询台)
     session_idle_s: float = 1800.0  # a staff session ends after this long without a request; 0: never
+    limits: Limits = field(default_factory=Limits)
 
 
 # ---------------------------------------------------------------- state
@@ -343,7 +396,7 @@ class Event:
 
     seq: int
     at: datetime
-    kind: str
+    kind: EventKind  # a StrEnum: stored and sent as its string
     actor: str
     ticket: dict[str, Any] | None = None  # Ticket.as_dict() after the change
     from_status: str | None = None

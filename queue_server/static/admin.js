@@ -34,7 +34,7 @@ $("login").addEventListener("submit", async (ev) => {
   try {
     const r = await Staff.api("POST", "/api/login", { login: $("login-name").value.trim(),
                                                       password: $("login-password").value }, null);
-    if (r.role !== "admin") throw new Error("该账号不是管理员");
+    if (!["manager", "admin"].includes(r.role)) throw new Error("此页面供大厅管理人员使用，该账号无权进入");
     Staff.signIn(r.token);
     $("login-password").value = "";
     start();

@@ -3,7 +3,10 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const session = { window: null, login: null, ticket: null, status: null, services: [] };
+const session = { window: null, login: null, role: null, ticket: null, status: null, services: [] };
+// Who sees what: window staff the window's console, the 咨询台 (reception) its ticket form, an
+// admin both. The server enforces the same roles; this only keeps refused buttons off the screen.
+const RECEPTION_ROLES = ["reception", "admin"];
 
 function show(text, ok = false) {
   const box = $("message");
@@ -23,6 +26,7 @@ async function run(action) {
 function signOut(reason) {
   Staff.signOut();
   sessionStorage.removeItem("hallqueue.window");
+  sessionStorage.removeItem("hallqueue.role");
   $("console").classList.add("hidden");
   $("signout").classList.add("hidden");
   $("login").classList.remove("hidden");
@@ -32,14 +36,17 @@ function signOut(reason) {
 
 async function loadWindows() {
   const state = await Staff.api("GET", "/api/state", undefined, null);
-  $("login-window").replaceChildren(...state.windows.map((w) => Staff.el("option", { value: w.number }, `${w.number} 号 ${w.name}`)));
+  $("login-window").replaceChildren(Staff.el("option", { value: "" }, "咨询台（不在窗口）"),
+    ...state.windows.map((w) => Staff.el("option", { value: w.number }, `${w.number} 号 ${w.name}`)));
+  if (state.windows.length) $("login-window").value = String(state.windows[0].number);
   document.title = `窗口叫号 · ${state.hall.name}`;
 }
 
 $("login").addEventListener("submit", async (ev) => {
   ev.preventDefault();
+  const chosen = $("login-window").value;
   const body = { login: $("login-name").value.trim(), password: $("login-password").value,
-                 window: Number($("login-window").value) };
+                 ...(chosen ? { window: Number(chosen) } : {}) };
   try {
     let result;
     try {
@@ -49,26 +56,36 @@ $("login").addEventListener("submit", async (ev) => {
       result = await Staff.api("POST", "/api/login", { ...body, force: true }, null);
     }
     Staff.signIn(result.token);
-    sessionStorage.setItem("hallqueue.window", String(result.window));
+    sessionStorage.setItem("hallqueue.window", String(result.window ?? ""));
     sessionStorage.setItem("hallqueue.login", result.login);
+    sessionStorage.setItem("hallqueue.role", result.role);
     $("login-password").value = "";
-    start(result.window, result.login);
+    start(result.window, result.login, result.role);
   } catch (e) {
     $("login-error").textContent = e.message;
     $("login-error").classList.remove("hidden");
   }
 });
 
-async function start(window, login) {
-  session.window = window;
+async function start(window, login, role) {
+  session.window = window || null;
   session.login = login;
+  session.role = role;
+  const desk = RECEPTION_ROLES.includes(role);
   $("login").classList.add("hidden");
   $("login-error").classList.add("hidden");
   $("console").classList.remove("hidden");
   $("signout").classList.remove("hidden");
-  $("who").textContent = `${login} · ${window} 号窗口`;
-  await run(refresh);
-  await run(refreshPrinter);
+  $("window-console").classList.toggle("hidden", !session.window);
+  $("reception").classList.toggle("hidden", !desk);
+  $("who").textContent = `${login} · ${session.window ? `${session.window} 号窗口` : "咨询台"}`;
+  if (session.window) await run(refresh);
+  if (desk) { await run(loadReceptionServices); await run(refreshPrinter); }
+}
+
+async function loadReceptionServices() {
+  const { services } = await Staff.api("GET", "/api/services", undefined, null);
+  $("reception-service").replaceChildren(...services.map((s) => Staff.el("option", { value: s.code }, s.name)));
 }
 
 async function refresh() {
@@ -81,7 +98,6 @@ async function refresh() {
     Staff.el("td", {}, s.name), Staff.el("td", {}, `${s.waiting} 人`), Staff.el("td", {}, s.next.join("、") || "—"))));
   const options = q.all_services.map((s) => Staff.el("option", { value: s.code }, s.name));
   if (!$("transfer-service").options.length) $("transfer-service").replaceChildren(...options);
-  if (!$("reception-service").options.length) $("reception-service").replaceChildren(...options.map((o) => o.cloneNode(true)));
   $("act-pause").firstChild.textContent = q.status === "paused" ? "恢复" : "暂停";
   renderTicket();
 }
@@ -207,6 +223,7 @@ Staff.follow((msg) => {
 });
 
 loadWindows().then(() => {
-  const saved = sessionStorage.getItem("hallqueue.window");
-  if (Staff.token() && saved) start(Number(saved), sessionStorage.getItem("hallqueue.login") || "");
+  const role = sessionStorage.getItem("hallqueue.role");
+  const saved = Number(sessionStorage.getItem("hallqueue.window")) || null;
+  if (Staff.token() && role) start(saved, sessionStorage.getItem("hallqueue.login") || "", role);
 });

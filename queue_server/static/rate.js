@@ -1,6 +1,7 @@
-// The evaluator tablet at a window (好差评). It is opened once as /rate/WINDOW#token=DISPLAY_TOKEN:
-// the token stays on the tablet (never in a URL the server logs). It shows the five levels when
-// the window finishes a ticket or the clerk presses 评价, and can rate only that ticket.
+// The evaluator tablet at a window (好差评). It is opened once as /rate/WINDOW#token=EVALUATOR_TOKEN,
+// the token of an evaluator device bound to that window (`hallqueue device add NAME --kind evaluator
+// --window N`): the token stays on the tablet (never in a URL the server logs). It shows the five
+// levels when the window finishes a ticket or the clerk presses 评价, and can rate only that ticket.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -21,10 +22,20 @@ function screen(name) {
   if (name !== "idle") idleTimer = setTimeout(() => screen("idle"), name === "thanks" ? 5000 : IDLE_MS);
 }
 
+// A 401 or 403 means the tablet itself is wrong (no token, revoked, another window's): that stays
+// on screen until someone sets it up again. Passing errors (network, nothing to rate) fade away.
+let unauthorised = false;
+let messageTimer = null;
+
 function fail(e) {
-  $("message").textContent = e.message;
+  if (unauthorised) return;
+  unauthorised = e.status === 401 || e.status === 403 || e.code === "unconfigured";
+  $("message").textContent = unauthorised
+    ? `本评价器不能评价 ${windowNumber} 号窗口：${e.message}。请管理员用 /rate/${windowNumber}#token=评价器令牌 重新打开一次`
+    : e.message;
   $("message").classList.remove("hidden");
-  setTimeout(() => $("message").classList.add("hidden"), 8000);
+  clearTimeout(messageTimer);
+  if (!unauthorised) messageTimer = setTimeout(() => $("message").classList.add("hidden"), 8000);
 }
 
 async function setup() {
@@ -74,7 +85,7 @@ Staff.follow((msg) => {
 }, (ok) => {
   $("link").className = ok ? "link" : "link lost";
   $("link").textContent = ok ? "● 实时" : "连接中断";
-});
+}, token);  // the tablet's own token: rating_requested is not on the public stream
 
-if (!token) fail(new Error("本评价器尚未配置：请用 /rate/窗口号#token=设备令牌 打开一次"));
+if (!token) fail(new Staff.ApiError(0, "unconfigured", "尚未配置评价器令牌"));
 else setup().catch(fail);

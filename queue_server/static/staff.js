@@ -30,19 +30,40 @@ const Staff = (() => {
     return data;
   }
 
-  function follow(onMessage, onLink) {
+  // The event stream. With a token (the signed-in one, or `token` for a device page) it is the
+  // full stream; without, the public one. A browser cannot set headers on a WebSocket, so the
+  // token rides as a second subprotocol, "bearer.TOKEN"; the server selects "hallqueue".
+  // Signing in or out changes what the stream may carry: it then reconnects from its last seq.
+  function follow(onMessage, onLink, token = null) {
     let seq = null;
+    let ws = null;
+    let using = null;
+    const current = () => token || sessionStorage.getItem(TOKEN);
     const open = () => {
       const base = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/events`;
-      const ws = new WebSocket(seq === null ? base : `${base}?since=${seq}`);
-      ws.onmessage = (m) => {
+      const url = seq === null ? base : `${base}?since=${seq}`;
+      using = current();
+      const socket = using ? new WebSocket(url, ["hallqueue", `bearer.${using}`]) : new WebSocket(url);
+      ws = socket;
+      socket.onmessage = (m) => {
         const msg = JSON.parse(m.data);
         if (msg.seq !== undefined) seq = msg.seq;
         onLink(true);
         onMessage(msg);
       };
-      ws.onclose = () => { onLink(false); setTimeout(open, 2000); };
+      socket.onclose = () => {
+        if (socket !== ws) return;  // replaced after a sign-in or sign-out
+        onLink(false);
+        setTimeout(open, 2000);
+      };
     };
+    setInterval(() => {
+      if (ws && ws.readyState === WebSocket.OPEN && current() !== using) {
+        const old = ws;
+        open();
+        old.close();
+      }
+    }, 1000);
     open();
   }
 

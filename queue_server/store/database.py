@@ -26,11 +26,12 @@ import sqlite_utils
 
 from queue_server.core.feedback import FollowUp
 from queue_server.core.hall import Journal, RecentCall, Restored
-from queue_server.core.model import Event, Fault, HallConfig, Ticket, WindowState, WindowStatus
+from queue_server.core.model import Event, EventKind, Fault, HallConfig, Ticket, WindowState, WindowStatus
 from queue_server.core.numbering import business_day
 from queue_server.store.schema import migrate
 
 ACTIVE = ("waiting", "called", "serving")
+CALL_KINDS = (EventKind.CALLED, EventKind.RECALLED)  # the events that make the lobby's latest calls
 TICKET_COLUMNS = (
     "id business_day number prefix seq service priority status issued_at queued_since issued_by "
     "request_id waiting_ahead estimated_wait_s called_at started_at finished_at window call_count "
@@ -49,8 +50,8 @@ _UPSERT_WINDOW = (
     "rating_ticket = excluded.rating_ticket"
 )
 _INSERT_RATING = (
-    "INSERT INTO ratings (ticket_id, number, service, window, clerk, level, reasons, at, business_day) "
-    "VALUES (:ticket_id, :number, :service, :window, :clerk, :level, :reasons, :at, :business_day)"
+    "INSERT INTO ratings (ticket_id, number, service, window, clerk, level, reasons, at, business_day, rated_by) "
+    "VALUES (:ticket_id, :number, :service, :window, :clerk, :level, :reasons, :at, :business_day, :rated_by)"
 )
 _UPSERT_FOLLOWUP = (
     "INSERT INTO followups (id, ticket_id, number, window, clerk, level, reasons, opened_at, due, closed_at, "
@@ -244,8 +245,8 @@ class Store:
         recent = []
         for r in db.query(
             "SELECT at, window, ticket FROM events WHERE business_day = ? "
-            "AND kind IN ('called', 'recalled') ORDER BY seq DESC LIMIT 20",
-            [d],
+            f"AND kind IN ({', '.join('?' for _ in CALL_KINDS)}) ORDER BY seq DESC LIMIT 20",
+            [d, *CALL_KINDS],
         ):
             t = json.loads(r["ticket"])
             recent.append(
@@ -326,7 +327,7 @@ def event_from_row(row: dict[str, Any]) -> Event:
     return Event(
         seq=row["seq"],
         at=datetime.fromisoformat(row["at"]),
-        kind=row["kind"],
+        kind=EventKind(row["kind"]),
         actor=row["actor"],
         ticket=json.loads(row["ticket"]) if row["ticket"] else None,
         from_status=row["from_status"],

@@ -1,5 +1,6 @@
-"""Demo credentials for the sample hall only: a clerk per window, an admin, a kiosk and a
-display device, created on the first start and written next to the database."""
+"""Demo credentials for the sample hall only: a clerk per window, a reception desk, a hall
+manager, an admin, a kiosk, a display and an evaluator tablet per window, created on the first
+start and written next to the database (owner-only), never printed."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def ensure_demo_accounts(
     """Create the demo accounts if the database has no users yet.
 
     Returns the credentials file and whether it was written now. The file is readable by
-    its owner only; the kiosk and display launchers read their tokens from it.
+    its owner only; the kiosk and display launchers read ``kiosk_token`` and ``display_token``
+    from it (``scripts/run-hall``), an evaluator tablet its window's ``evaluator_tokens`` entry.
     """
     path = folder / FILE_NAME
     if db.execute("SELECT count(*) FROM users").fetchone()[0]:
@@ -38,11 +40,16 @@ def ensure_demo_accounts(
         login, password = demo_clerk_login(number), secrets.token_urlsafe(9)
         accounts.add_user(db, login, "clerk", password, now)
         creds["clerks"].append({"login": login, "password": password, "window": number})
-    admin_password = secrets.token_urlsafe(12)
-    accounts.add_user(db, "admin", "admin", admin_password, now)
-    creds["admin"] = {"login": "admin", "password": admin_password}
+    for role in ("reception", "manager", "admin"):
+        password = secrets.token_urlsafe(12)
+        accounts.add_user(db, role, role, password, now)
+        creds[role] = {"login": role, "password": password}
     creds["kiosk_token"] = accounts.add_device(db, "demo-kiosk", "kiosk", now)
     creds["display_token"] = accounts.add_device(db, "demo-display", "display", now)
+    # JSON keys are strings: {"1": token of window 1's tablet, ...}; open it as /rate/1#token=….
+    creds["evaluator_tokens"] = {
+        str(n): accounts.add_device(db, f"demo-evaluator-{n}", "evaluator", now, window=n) for n in config.windows
+    }
     folder.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -50,19 +57,10 @@ def ensure_demo_accounts(
     return path, True
 
 
-def describe(path: Path, url: str, example_service: str) -> str:
-    creds = json.loads(path.read_text(encoding="utf-8"))
-    first = creds["clerks"][0]
-    return "\n".join(
-        [
-            "DEMO credentials — sample hall only, not for a real hall (演示账号):",
-            f"  clerks: clerk01 … clerk{len(creds['clerks']):02d}, one per window, e.g. "
-            f"{first['login']} / {first['password']} at window {first['window']}",
-            f"  admin:  admin / {creds['admin']['password']}",
-            f"  kiosk token:   {creds['kiosk_token']}",
-            f"  display token: {creds['display_token']}",
-            f"  all of them in {path}",
-            f"  try: curl -X POST {url}/api/tickets -H 'Authorization: Bearer {creds['kiosk_token']}' "
-            '-d \'{"service": "' + example_service + "\"}'",
-        ]
+def describe(path: Path, *_unused: object) -> str:
+    """Where the demo credentials are, and nothing of them: a server's output ends up in logs
+    and terminals' scrollback. (Older callers also pass the URL and a service; ignored.)"""
+    return (
+        f"sample hall: DEMO credentials (演示账号: clerks, reception, manager, admin, kiosk, display and "
+        f"evaluator tokens) are in {path}, readable by this user only"
     )

@@ -178,10 +178,41 @@ def _v3_ratings(db: sqlite_utils.Database) -> None:
     )
 
 
+# What changes who may call the server. Each bumps ``auth_version`` in the same transaction, so a
+# running server notices on its next request (``api/auth.py``) whoever made the change: the
+# server itself (sign-out, idle expiry) or ``hallqueue device revoke`` / ``user disable`` /
+# ``user password`` from another process.
+_AUTH_CHANGES = {
+    "devices_changed": "AFTER UPDATE OF token_hash, kind, window, revoked_at ON devices",
+    "devices_deleted": "AFTER DELETE ON devices",
+    "users_changed": "AFTER UPDATE OF role, password_hash, disabled ON users",
+    "users_deleted": "AFTER DELETE ON users",
+    "sessions_ended": "AFTER UPDATE OF ended_at, expires_at ON sessions",
+    "sessions_deleted": "AFTER DELETE ON sessions",
+}
+
+
+def _v4_auth(db: sqlite_utils.Database) -> None:
+    """Evaluator tablets bound to a window; who rated; revocation and idle expiry a running
+    server sees at once (``auth_version``, ``sessions.last_seen_at``)."""
+    db["devices"].add_column("window", int)  # an evaluator tablet's window; NULL for other kinds
+    db["ratings"].add_column("rated_by", str)  # the actor who rated, e.g. "evaluator:tablet-3"
+    db["sessions"].add_column("last_seen_at", str)  # written at most once a minute per session
+    db["sessions"].create_index(["login"])  # ending one user's sessions
+    db["auth_version"].create({"id": int, "version": int}, pk="id", not_null={"version"})
+    db.execute("INSERT INTO auth_version (id, version) VALUES (1, 0)")
+    for name, when in _AUTH_CHANGES.items():
+        db.execute(
+            f"CREATE TRIGGER {name}_bumps_auth_version {when} "
+            "BEGIN UPDATE auth_version SET version = version + 1 WHERE id = 1; END"
+        )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_status_links_and_faults,
     _v3_ratings,
+    _v4_auth,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

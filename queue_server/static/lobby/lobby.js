@@ -47,14 +47,8 @@ function applyEvent(e) {
   }
   const w = e.window != null ? state.windows.get(e.window) : null;
   if (w && e.window_status) w.status = e.window_status;
-  if (w && e.ticket) {
-    if (e.kind === "called" || e.kind === "recalled" || e.kind === "started") {
-      w.ticket = e.ticket.number;
-    } else if (w.ticket === e.ticket.number) {
-      w.ticket = null;  // finished, no-show, transferred, cancelled, expired
-    }
-  }
-  if (w && (e.kind === "window_closed")) w.ticket = null;
+  // The server says which ticket stands at the window after the change (null: none).
+  if (w && "window_ticket" in e) w.ticket = e.window_ticket;
   if ((e.kind === "called" || e.kind === "recalled") && e.ticket) {
     state.calls.unshift({
       number: e.ticket.number, service: e.ticket.service, window: e.window,

@@ -1,0 +1,54 @@
+"""The reception desk (咨询台): staff issue a ticket for a visitor (绿色通道 too) and print it on the
+desk's printer."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from typing import Any
+
+from hardware.printer import PrinterError, TicketPrinter
+from queue_server.api import appkeys
+from queue_server.api.routes import Call
+from queue_server.api.views import ticket_view
+from queue_server.client import ticket_content
+from queue_server.runtime.engine import Context
+
+NO_PRINTER = {"printed": False, "state": "none", "label": "咨询台未配置打印机"}
+
+
+async def post_reception_ticket(call: Call) -> dict[str, Any]:
+    body, actor = call.body, call.principal.actor
+
+    def command(ctx: Context) -> dict[str, Any]:
+        issued = ctx.state.issue(body.service, body.priority, actor, ctx.now, public_code=secrets.token_urlsafe(6))
+        return ticket_view(ctx.state, ctx.state.active[issued.ticket_id])
+
+    ticket = await call.run(command)
+    return {"ticket": ticket, "print": await _print(call, ticket)}
+
+
+async def _print(call: Call, ticket: dict[str, Any]) -> dict[str, Any]:
+    printer = _printer(call)
+    if printer is None:
+        return NO_PRINTER
+    config, request = call.app[appkeys.CONFIG], call.request
+    content = ticket_content(ticket, config.name, f"{request.scheme}://{request.host}")
+    try:
+        report = await asyncio.to_thread(printer.print_ticket, content)
+    except PrinterError as exc:
+        return {"printed": False, "state": exc.status.state.value, "label": exc.status.label}
+    return {"printed": True, "state": report.status.state.value, "label": report.status.label}
+
+
+def _printer(call: Call) -> TicketPrinter | None:
+    uri = call.app[appkeys.CONFIG].reception_printer
+    return TicketPrinter(uri) if uri else None
+
+
+async def get_reception_printer(call: Call) -> dict[str, Any]:
+    printer = _printer(call)
+    if printer is None:
+        return {"configured": False, "state": NO_PRINTER["state"], "label": NO_PRINTER["label"]}
+    status = await asyncio.to_thread(printer.status)
+    return {"configured": True, "state": status.state.value, "label": status.label, "ready": status.ready}

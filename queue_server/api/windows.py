@@ -1,0 +1,90 @@
+"""Window operations: 叫号, 指定叫号, 暂停/恢复, the clerk console's queue, and signing a clerk out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from queue_server.api import appkeys
+from queue_server.api.routes import Call
+from queue_server.api.views import ticket_view
+from queue_server.runtime.engine import Context
+from queue_server.store import accounts
+
+NEXT_SHOWN = 5
+
+
+async def post_call_next(call: Call) -> dict[str, Any] | None:
+    """叫号: the called ticket, or None (204) when nobody waits for this window."""
+    number, actor = call.params["number"], call.principal.actor
+
+    def command(ctx: Context) -> dict[str, Any] | None:
+        ticket = ctx.state.call_next(number, actor, ctx.now)
+        return ticket_view(ctx.state, ticket) if ticket else None
+
+    return await call.run(command)
+
+
+async def post_call_number(call: Call) -> dict[str, Any]:
+    """指定叫号: call a given waiting number at this window."""
+    number, actor, wanted = call.params["number"], call.principal.actor, call.body.number
+    return await call.run(lambda ctx: ticket_view(ctx.state, ctx.state.call_number(number, wanted, actor, ctx.now)))
+
+
+def window_change(pause: bool):
+    """暂停服务 / 恢复服务."""
+
+    async def handler(call: Call) -> dict[str, Any]:
+        number, actor = call.params["number"], call.principal.actor
+
+        def command(ctx: Context) -> dict[str, Any]:
+            (ctx.state.pause if pause else ctx.state.resume)(number, actor, ctx.now)
+            w = ctx.state.windows[number]
+            return {"number": number, "status": w.status.value, "since": w.since.isoformat() if w.since else None}
+
+        return await call.run(command)
+
+    handler.__name__ = "post_window_pause" if pause else "post_window_resume"
+    return handler
+
+
+async def get_window_queue(call: Call) -> dict[str, Any]:
+    """What the clerk console shows: the window, its ticket in hand, and the queue it serves."""
+    number = call.params["number"]
+
+    def command(ctx: Context) -> dict[str, Any]:
+        state = ctx.state
+        w = state.window(number)
+        held = state.active.get(w.ticket_id) if w.ticket_id is not None else None
+        return {
+            "window": number,
+            "name": state.config.windows[number].name,
+            "status": w.status.value,
+            "ticket": ticket_view(state, held) if held else None,
+            "services": [
+                {
+                    "code": code,
+                    "name": state.config.services[code].name,
+                    "waiting": state.waiting_count(code),
+                    "next": state.queues[code].next_numbers(NEXT_SHOWN),
+                }
+                for code in state.config.windows[number].services
+            ],
+            "all_services": [{"code": c, "name": s.name} for c, s in state.config.services.items()],
+        }
+
+    return await call.run(command)
+
+
+async def post_sign_out_window(call: Call) -> None:
+    """The hall manager signs out whoever is signed in at a window (so another clerk can take it)."""
+    number, actor = call.params["number"], call.principal.actor
+    auth = call.app[appkeys.AUTH]
+
+    def command(ctx: Context) -> None:
+        ctx.state.window(number)  # 404 for a window the hall does not have
+        ended = [s.token_hash for s in auth.sessions_at_window(number)]
+        ctx.state.close_window(number, actor, ctx.now)
+        ctx.writes.append(lambda db: accounts.end_sessions(db, ended, ctx.now))
+        ctx.after_commit.append(lambda: auth.drop_sessions(ended))
+
+    await call.run(command)

@@ -1,0 +1,126 @@
+"""好差评 at the windows: which ticket a window's evaluator tablet may rate, the rating, and the
+follow-up a low rating opens. A part of ``HallState`` (see :mod:`.hall_base`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .errors import NothingToRate, UnknownFollowUp
+from .feedback import FOLLOW_UP_WORKING_DAYS, LOW, FollowUp, Rating, add_working_days
+from .hall_base import HallBase
+from .journal import Restored
+from .model import EventKind, HallConfig, Ticket
+
+
+class HallFeedback(HallBase):
+    """Ratings and follow-ups. One rating per ticket, only from the window that served it."""
+
+    def __init__(self, config: HallConfig, restored: Restored) -> None:
+        super().__init__(config, restored)
+        self.rated = set(restored.rated_today)
+        self.to_rate: dict[int, Ticket] = {t.id: t for t in restored.to_rate}  # finished, awaiting 好差评
+        self.followups: dict[int, FollowUp] = {f.id: f for f in restored.open_followups}
+        self.next_followup_id = restored.next_followup_id
+
+    def _offer_rating(self, ticket: Ticket) -> None:
+        """A ticket is being finished at its window: its visitor may rate the service there now."""
+        if ticket.window is None or ticket.id in self.rated:
+            return
+        w = self.windows[ticket.window]
+        self.to_rate.pop(w.rating_ticket, None)  # the previous visitor's chance has passed
+        w.rating_ticket = ticket.id
+        self.to_rate[ticket.id] = ticket
+
+    def _forget_ratings(self) -> None:
+        """A new business day: the old day's tickets can no longer be rated."""
+        self.rated.clear()
+        self.to_rate.clear()
+
+    def request_rating(self, number: int, actor: str, now: datetime) -> int:
+        """评价: the clerk asks the visitor in front of the window to rate (the ticket in hand,
+        else the one just finished). Returns the ticket to be rated."""
+        w = self.window(number)
+        ticket_id = w.ticket_id if w.ticket_id in self.active else w.rating_ticket
+        if ticket_id is None or ticket_id in self.rated:
+            raise NothingToRate(f"{number} 号窗口没有待评价的办件", window=number)
+        w.rating_ticket = ticket_id
+        ticket = self.active.get(ticket_id)
+        self._emit(
+            EventKind.RATING_REQUESTED,
+            actor,
+            now,
+            window=number,
+            rating_ticket=ticket_id,
+            number=ticket.number if ticket else None,
+        )
+        return ticket_id
+
+    def pending_rating(self, number: int) -> Ticket | None:
+        """The ticket window ``number``'s evaluator tablet may rate now, if any."""
+        w = self.window(number)
+        if w.rating_ticket is None or w.rating_ticket in self.rated:
+            return None
+        return self.active.get(w.rating_ticket) or self.to_rate.get(w.rating_ticket)
+
+    def rate(self, number: int, level: int, reasons: tuple[str, ...], actor: str, now: datetime) -> Rating:
+        """The evaluator tablet of window ``number`` rates the ticket the window just served.
+
+        One rating per ticket; no other ticket can be rated from that window. ``actor`` (the
+        tablet or the clerk who entered it) is kept on the rating as ``rated_by``.
+        """
+        ticket = self.pending_rating(number)
+        if ticket is None:
+            raise NothingToRate(f"{number} 号窗口没有待评价的办件", window=number)
+        if level not in (1, 2, 3, 4, 5):
+            raise ValueError(f"rating level {level}")
+        w = self.windows[number]
+        rating = Rating(
+            ticket.id, ticket.number, ticket.service, number, w.clerk, level, reasons, now, self.day, rated_by=actor
+        )
+        self.rated.add(ticket.id)
+        self.to_rate.pop(ticket.id, None)
+        w.rating_ticket = None
+        self.journal.ratings.append(rating)
+        self._emit(
+            EventKind.RATED,
+            actor,
+            now,
+            window=number,
+            rating_ticket=rating.ticket_id,
+            number=rating.number,
+            level=level,
+        )
+        if level in LOW:
+            self._open_followup(rating, actor, now)
+        return rating
+
+    def _open_followup(self, rating: Rating, actor: str, now: datetime) -> None:
+        """整改跟进 for a low rating, due in 15 working days of the hall's calendar."""
+        followup = FollowUp(
+            self.next_followup_id,
+            rating.ticket_id,
+            rating.number,
+            rating.window,
+            rating.clerk,
+            rating.level,
+            rating.reasons,
+            now,
+            add_working_days(now.astimezone(self.config.timezone).date(), FOLLOW_UP_WORKING_DAYS),
+        )
+        self.next_followup_id += 1
+        self.followups[followup.id] = followup
+        self.journal.followups[followup.id] = followup
+        self._emit(
+            EventKind.FOLLOWUP_OPENED, actor, now, followup=followup.id, number=rating.number, window=rating.window
+        )
+
+    def close_followup(self, followup_id: int, resolution: str, actor: str, now: datetime) -> FollowUp:
+        """The hall manager closes a follow-up with what was done; raises ``UnknownFollowUp``."""
+        followup = self.followups.get(followup_id)
+        if followup is None:
+            raise UnknownFollowUp(f"没有未办结的跟进事项 {followup_id}", followup=followup_id)
+        followup.closed_at, followup.resolution, followup.closed_by = now, resolution, actor
+        del self.followups[followup_id]
+        self.journal.followups[followup_id] = followup
+        self._emit(EventKind.FOLLOWUP_CLOSED, actor, now, followup=followup_id, number=followup.number)
+        return followup
