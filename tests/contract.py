@@ -8,6 +8,7 @@ server, and the fixture that installed the middleware fails the test with them.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from typing import Any
@@ -39,6 +40,14 @@ def _local_refs(node: Any) -> Any:
 _DEFS = _local_refs(DOC["components"]["schemas"])
 
 
+@functools.cache
+def _validator(operation: str, status: int) -> jsonschema.protocols.Validator | None:
+    """One compiled validator per (operation, status): building one per answer would slow the
+    suite's busiest tests (hundreds of answers) for nothing."""
+    _, schema = response_schema(operation, status)
+    return jsonschema.Draft202012Validator(schema) if schema is not None else None
+
+
 def response_schema(operation: str, status: int) -> tuple[bool, dict[str, Any] | None]:
     """(documented, JSON schema or None for a body that is not JSON) of an answer."""
     op = BY_NAME[operation]
@@ -59,7 +68,7 @@ def violation(operation: str, status: int, body: bytes | None) -> str | None:
     if schema is None or status in (101, 204):
         return None
     try:
-        jsonschema.validate(json.loads(body or b"null"), schema)
+        _validator(operation, status).validate(json.loads(body or b"null"))
     except (ValueError, jsonschema.ValidationError) as exc:
         return f"{operation} {status}: {str(exc)[:600]}"
     return None
