@@ -135,8 +135,10 @@ const ticketAction = (action, body) => run(async () => {
   const said = { recall: `已重呼 ${t.number} 号（第 ${t.call_count} 次）`, "no-show": `${t.number} 号已过号`,
                  start: `${t.number} 号开始办理`, finish: `${t.number} 号已办结`,
                  transfer: `${t.number} 号已转至 ${t.service_name}` }[action];
-  show(said, true);
+  // Refresh first: when the message shows, the buttons already fit the new state (a key pressed
+  // on seeing "已过号" then calls the next number instead of meeting a still-disabled 叫号).
   await refresh();
+  show(said, true);
 });
 
 const actions = {
