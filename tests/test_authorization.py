@@ -29,7 +29,9 @@ async def prepare(hall: Hall) -> dict:
     first = await hall.issue("hukou")
     assert (await hall.client.post(f"/api/windows/{WINDOW}/call-next", headers=clerk)).status == 200
     assert (await hall.client.post(f"/api/tickets/{first['id']}/finish", headers=clerk)).status == 200
-    rated = await hall.client.post(f"/api/windows/{WINDOW}/rating", json={"level": 1}, headers=hall.evaluator(WINDOW))
+    rated = await hall.client.post(
+        f"/api/windows/{WINDOW}/rating", json={"level": 1, "reasons": ["等候时间"]}, headers=hall.evaluator(WINDOW)
+    )
     assert rated.status == 201, await rated.text()
     in_hand = await hall.issue("hukou")
     waiting = await hall.issue("idcard")

@@ -242,14 +242,14 @@ async def test_pages_work_under_their_policy_in_chromium(server):
                 "(token) => { window.__got = []; Staff.follow((m) => window.__got.push(m), () => {}, token); }",
                 server.display,
             )
-            await page.wait_for_function("window.__got.some((m) => m.type === 'snapshot')")
+            await page.wait_for_function("() => window.__got.some((m) => m.type === 'snapshot')")
             async with session.post(
                 server.url + "/api/devices/faults",
                 json={"component": "printer", "state": "paper_out"},
                 headers=server.kiosk,
             ) as resp:
                 assert resp.status < 300
-            await page.wait_for_function("window.__got.some((m) => m.kind === 'device_fault')")
+            await page.wait_for_function("() => window.__got.some((m) => m.kind === 'device_fault')")
             assert await page.evaluate("window.__violations") == []
     assert not [m for m in messages if "Content Security Policy" in m], messages
     assert server.display not in server.log.read_text(encoding="utf-8")

@@ -56,7 +56,9 @@ async def test_rating_only_the_ticket_the_window_just_served(hall):
     pending = await (await hall.client.get("/api/windows/1/rating", headers=tablet(hall))).json()
     assert pending == {"ticket_id": a["id"], "number": "A001", "service_name": "户口迁移"}
     # Window 2's tablet cannot rate window 1's visitor.
-    resp = await hall.client.post("/api/windows/2/rating", json={"level": 1}, headers=tablet(hall, 2))
+    resp = await hall.client.post(
+        "/api/windows/2/rating", json={"level": 1, "reasons": ["服务态度"]}, headers=tablet(hall, 2)
+    )
     assert await error_of(resp, 409) == "nothing_to_rate"
     resp = await hall.client.post(
         "/api/windows/1/rating", json={"level": 5, "reasons": ["服务态度"]}, headers=tablet(hall)
@@ -64,7 +66,9 @@ async def test_rating_only_the_ticket_the_window_just_served(hall):
     assert await error_of(resp, 400) == "invalid_request"  # reasons are for low ratings
     resp = await hall.client.post("/api/windows/1/rating", json={"level": 4}, headers=tablet(hall))
     assert resp.status == 201 and (await resp.json())["level_label"] == "满意"
-    again = await hall.client.post("/api/windows/1/rating", json={"level": 1}, headers=tablet(hall))
+    again = await hall.client.post(
+        "/api/windows/1/rating", json={"level": 1, "reasons": ["等候时间"]}, headers=tablet(hall)
+    )
     assert await error_of(again, 409) == "nothing_to_rate"  # one rating per ticket
     assert (await hall.client.get("/api/windows/1/rating", headers=tablet(hall))).status == 204
     resp = await hall.client.post("/api/windows/1/request-rating", headers=h1)
@@ -72,7 +76,9 @@ async def test_rating_only_the_ticket_the_window_just_served(hall):
     for other in (hall.kiosk(), display(hall), h1, await hall.admin()):  # forged ratings: refused
         forged = await hall.client.post("/api/windows/1/rating", json={"level": 5}, headers=other)
         assert await error_of(forged, 403) == "forbidden"
-    forged = await hall.client.post("/api/windows/1/rating", json={"level": 1}, headers=tablet(hall, 2))
+    forged = await hall.client.post(
+        "/api/windows/1/rating", json={"level": 1, "reasons": ["等候时间"]}, headers=tablet(hall, 2)
+    )
     assert await error_of(forged, 403) == "wrong_window"
     del h2
 

@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from queue_server.api import validation
 from queue_server.core.errors import QueueError
 from queue_server.runtime.engine import CommandFailed, StoreUnavailable
 
@@ -35,6 +36,8 @@ ERRORS: dict[str, tuple[int, str]] = {
     "unknown_ticket": (404, "No such ticket (in play, or at this window)."),
     "unknown_guide": (404, "No such service guide item."),
     "unknown_followup": (404, "No open follow-up with that id."),
+    "no_photo": (404, "Nobody serves at the window now, or they have no photo."),
+    "no_phone": (404, "The visitor left no call-back number for this follow-up."),
     "method_not_allowed": (405, "The address does not take this method (see Allow)."),
     "payload_too_large": (413, "The body is over 16 KiB."),
     "unknown_service": (422, "The body names a service the hall does not have."),
@@ -123,10 +126,13 @@ async def read_json(request: web.Request, model: type[BaseModel]) -> BaseModel:
     raw = await request.read()
     try:
         data = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "malformed_json", f"请求不是合法的 JSON：{exc}") from None
+    except json.JSONDecodeError as exc:
+        where = f"（第 {exc.lineno} 行第 {exc.colno} 列）"
+        raise ApiError(400, "malformed_json", f"请求不是合法的 JSON{where}") from None
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "malformed_json", "请求不是合法的 JSON（不是 UTF-8 文本）") from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = [f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {e['msg']}" for e in exc.errors()]
-        raise ApiError(400, "invalid_request", "请求内容有误：" + "; ".join(problems), problems=problems) from None
+        said = validation.problems(exc)
+        raise ApiError(400, "invalid_request", "请求内容有误：" + "；".join(said), problems=said) from None

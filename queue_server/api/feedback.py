@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from queue_server.api.errors import ApiError
+from queue_server.api.hall import clean_notice
 from queue_server.api.routes import Call
-from queue_server.core.feedback import LEVELS, REASONS
+from queue_server.core.feedback import LEVELS, LOW, REASONS
 from queue_server.runtime.engine import Context
 
 
@@ -34,9 +35,20 @@ async def get_pending_rating(call: Call) -> dict[str, Any] | None:
 async def post_rating(call: Call) -> dict[str, Any]:
     """好差评 from the window's own evaluator tablet, for the ticket the window just served, once."""
     number, body, actor = call.params["number"], call.body, call.principal.actor
-    if body.reasons and body.level > 2:
+    low = body.level in LOW
+    if body.reasons and not low:
         raise ApiError(400, "invalid_request", "只有不满意或非常不满意时才选原因")
-    return await call.run(lambda ctx: ctx.state.rate(number, body.level, tuple(body.reasons), actor, ctx.now).as_dict())
+    if low and not body.reasons:
+        raise ApiError(400, "invalid_request", "请至少选择一个不满意的原因")
+    if body.phone and not low:
+        raise ApiError(400, "invalid_request", "只有不满意或非常不满意时才留联系电话，以便回访")
+    comment = clean_notice(body.comment)
+    reasons = tuple(body.reasons)
+
+    def command(ctx: Context) -> dict[str, Any]:
+        return ctx.state.rate(number, body.level, reasons, actor, ctx.now, comment=comment, phone=body.phone).as_dict()
+
+    return await call.run(command)
 
 
 async def post_close_followup(call: Call) -> dict[str, Any]:

@@ -13,15 +13,19 @@ from queue_server.api.errors import ApiError
 from queue_server.api.routes import Call
 from queue_server.api.status_page import status_page
 from queue_server.api.views import (
+    fault_view,
     guide_list,
     guide_view,
+    identity_fields,
     public_state,
     services_view,
     stored_ticket_view,
     ticket_view,
     window_view,
 )
+from queue_server.core.alerts import followup_state, hall_alerts
 from queue_server.runtime.engine import Context
+from queue_server.store import accounts
 from queue_server.store.figures import today_figures
 
 NOTICE_MAX_CHARS = 200
@@ -127,12 +131,28 @@ async def put_notices(call: Call) -> dict[str, Any]:
 
 
 async def get_overview(call: Call) -> dict[str, Any]:
-    """The hall manager's live view: windows, queues, faults, follow-ups, notices, today's figures."""
+    """The hall manager's live view: alerts, windows, queues, faults, follow-ups, notices, today's figures."""
+    store = call.app[appkeys.STORE]
+    names, kinds = await call.read(
+        lambda: (accounts.staff_identities(store.reader()), accounts.device_kinds(store.reader()))
+    )
 
     def command(ctx: Context) -> dict[str, Any]:
         state, now = ctx.state, ctx.now
+        today = now.astimezone(state.config.timezone).date()
         # The manager's view of a window is the public one plus who is signed in there.
-        windows = [{**window_view(state, n), "clerk": state.windows[n].clerk} for n in state.config.windows]
+        windows = []
+        for n in state.config.windows:
+            clerk = state.windows[n].clerk
+            windows.append({**window_view(state, n), "clerk": clerk, **identity_fields(names.get(clerk), clerk)})
+        followups = [
+            {
+                **f.as_dict(),
+                "clerk_name": identity_fields(names.get(f.clerk), f.clerk)["clerk_name"],
+                "state": followup_state(f.due, today),
+            }
+            for f in sorted(state.followups.values(), key=lambda f: f.due)
+        ]
         services = []
         for code, s in state.config.services.items():
             oldest = state.queues[code].oldest()
@@ -143,10 +163,11 @@ async def get_overview(call: Call) -> dict[str, Any]:
             "at": now.isoformat(),
             "business_day": state.day.isoformat(),
             "timezone": getattr(state.config.timezone, "key", "Asia/Shanghai"),
+            "alerts": [a.as_dict() for a in hall_alerts(state, now, lambda f: fault_view(f, kinds)["what"])],
             "windows": windows,
             "services": services,
-            "faults": [f.as_dict() for f in state.faults.values()],
-            "followups": [f.as_dict() for f in state.followups.values()],
+            "faults": [fault_view(f, kinds) for f in state.faults.values()],
+            "followups": followups,
             "notices": list(state.notices),
         }
 

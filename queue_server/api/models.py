@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from queue_server.core.feedback import REASONS
+from queue_server.core.feedback import COMMENT_MAX_CHARS, REASONS
 from queue_server.core.model import Priority, Status, WindowStatus
 
 # ---------------------------------------------------------------- bodies
@@ -55,9 +55,18 @@ class CallNumber(_Body):
     number: str = Field(pattern=r"^[A-Z]{1,2}\d{3,5}$")
 
 
+# A mainland mobile number (11 digits) or a landline with its area code (0728-1234567).
+PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
+
+
 class RatingBody(_Body):
+    """好差评. A low rating (1 or 2) names at least one reason, and may leave a comment and a
+    number for the call-back; the number is kept only with the follow-up."""
+
     level: int = Field(ge=1, le=5)
     reasons: list[Literal[REASONS]] = Field(default_factory=list, max_length=len(REASONS))  # type: ignore[valid-type]
+    comment: str = Field("", max_length=COMMENT_MAX_CHARS)
+    phone: str | None = Field(None, pattern=PHONE_PATTERN)
 
 
 class CloseFollowUp(_Body):
@@ -110,6 +119,8 @@ class Ticket(_Out):
 class ServiceInfo(_Out):
     code: str
     name: str
+    short_name: str = Field(description="For screens with little room (lobby TV, LED boards).")
+    initials: str = Field(description="Pinyin initials of the name, for search (水费缴纳: sfjn).")
     prefix: str
     department: str
     department_name: str
@@ -194,6 +205,7 @@ class LoginResult(_Out):
     token: str
     role: str
     login: str
+    name: str = Field(description="The name staff pages show: the real name, else the login.")
     window: int | None
     expires_at: datetime
 
@@ -214,12 +226,18 @@ class QueuedService(_Out):
 class ServiceName(_Out):
     code: str
     name: str
+    department: str
+    department_name: str
+    initials: str
 
 
 class WindowQueue(_Out):
     window: int
     name: str
     status: WindowStatus
+    since: datetime | None = Field(description="When the status last changed (paused since ...).")
+    clerk_name: str | None
+    staff_no: str | None
     ticket: Ticket | None
     services: list[QueuedService]
     all_services: list[ServiceName]
@@ -248,6 +266,7 @@ class RatingOut(_Out):
     at: datetime
     business_day: date
     rated_by: str
+    comment: str
 
 
 class FollowUpOut(_Out):
@@ -264,6 +283,29 @@ class FollowUpOut(_Out):
     closed_at: datetime | None
     resolution: str
     closed_by: str | None
+    comment: str
+    phone_masked: str | None = Field(description="The call-back number, masked: 138****5678.")
+
+
+class ListedFollowUp(FollowUpOut):
+    clerk_name: str | None
+    state: Literal["open", "due_soon", "overdue"]
+
+
+class FollowUpPhone(_Out):
+    id: int
+    phone: str
+
+
+class StaffCard(_Out):
+    """亮牌: who serves at a window now (nobody: the window is closed)."""
+
+    window: int
+    window_name: str
+    open: bool
+    name: str | None
+    staff_no: str | None
+    photo: bool = Field(description="GET .../staff/photo gives it (image/jpeg).")
 
 
 class Notices(_Out):
@@ -294,6 +336,8 @@ class FaultOut(_Out):
     message: str
     since: datetime
     cleared_at: datetime | None
+    what: str = Field(description="The device and its part in Chinese: 取号机 kiosk-1 · 打印机.")
+    state_label: str = Field(description="The state in Chinese: 缺纸.")
 
 
 class OverviewWindow(_Out):
@@ -301,6 +345,8 @@ class OverviewWindow(_Out):
     name: str
     status: WindowStatus
     clerk: str | None
+    clerk_name: str | None
+    staff_no: str | None
     ticket: str | None
     ticket_status: Status | None
     since: datetime | None
@@ -339,14 +385,26 @@ class TodayFigures(_Out):
     windows: list[WindowFigures]
 
 
+class Alert(_Out):
+    """Something the hall manager should act on, most urgent first."""
+
+    kind: Literal["device_fault", "followup_overdue", "followup_due_soon", "window_paused", "long_wait", "idle_window"]
+    level: Literal["urgent", "warning"]
+    message: str
+    window: int | None = None
+    service: str | None = None
+    followup: int | None = None
+
+
 class Overview(_Out):
     at: datetime
     business_day: date
     timezone: str
+    alerts: list[Alert]
     windows: list[OverviewWindow]
     services: list[OverviewService]
     faults: list[FaultOut]
-    followups: list[FollowUpOut]
+    followups: list[ListedFollowUp]
     notices: list[str]
     today: TodayFigures
 

@@ -70,6 +70,9 @@ def _responses(op: Operation) -> dict[str, Any]:
             "description": "No such ticket (the page says so).",
             "content": {"text/html": {"schema": {"type": "string"}}},
         }
+    elif op.media_type.startswith("image/"):
+        binary = {"schema": {"type": "string", "contentMediaType": op.media_type}}
+        out["200"] = {"description": op.summary, "content": {op.media_type: binary}}
     elif op.response is not None:
         content = {"application/json": {"schema": {"$ref": REF.format(model=op.response.__name__)}}}
         out[str(op.status)] = {"description": op.summary, "content": content}

@@ -7,7 +7,7 @@ scopes before any handler runs, ``openapi.py`` writes the OpenAPI document from 
 
 from __future__ import annotations
 
-from queue_server.api import events, feedback, hall, reception, session, tickets, windows
+from queue_server.api import events, feedback, hall, reception, session, staff, tickets, windows
 from queue_server.api import models as m
 from queue_server.api.routes import EVERYONE, Operation, QueryParam, Scope, roles
 from queue_server.core.model import TicketAction
@@ -280,6 +280,30 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=("unknown_window",),
         tags=("windows",),
     ),
+    Operation(
+        "window_staff",
+        "GET",
+        "/api/windows/{number}/staff",
+        staff.get_window_staff,
+        "亮牌: who serves at the window now (name, 工号, whether a photo exists).",
+        roles(D, E, C, M, ADMIN),
+        Scope.OWN_WINDOW,
+        response=m.StaffCard,
+        errors=("unknown_window",),
+        tags=("windows",),
+    ),
+    Operation(
+        "window_staff_photo",
+        "GET",
+        "/api/windows/{number}/staff/photo",
+        staff.get_window_staff_photo,
+        "亮牌: the photo of whoever serves at the window (JPEG, not cached).",
+        roles(D, E, C, M, ADMIN),
+        Scope.OWN_WINDOW,
+        media_type="image/jpeg",
+        errors=("unknown_window", "no_photo"),
+        tags=("windows",),
+    ),
     # ------------------------------------------------------------ 好差评
     Operation(
         "request_rating",
@@ -330,6 +354,18 @@ OPERATIONS: tuple[Operation, ...] = (
         body=m.CloseFollowUp,
         response=m.FollowUpOut,
         errors=("unknown_followup",),
+        tags=("feedback",),
+    ),
+    Operation(
+        "followup_phone",
+        "GET",
+        "/api/followups/{id}/phone",
+        staff.get_followup_phone,
+        "The call-back number a visitor left with a low rating, whole (lists show it masked). "
+        "Each showing is logged; the number is erased when the follow-up is closed.",
+        roles(M, ADMIN),
+        response=m.FollowUpPhone,
+        errors=("unknown_followup", "no_phone"),
         tags=("feedback",),
     ),
     # ------------------------------------------------------------ the hall manager and devices

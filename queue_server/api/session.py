@@ -67,6 +67,7 @@ async def post_login(call: Call) -> dict[str, Any]:
         raise ApiError(401, "invalid_credentials", "账号或密码错误")
     _check_window(Role(role), body.login, body.window, config)
     await auth.refresh()  # who holds the window: after any sign-out another process wrote
+    names = await call.read(lambda: accounts.staff_identities(store.reader()))
     token = accounts.new_token()
 
     def command(ctx: Context) -> dict[str, Any]:
@@ -74,7 +75,7 @@ async def post_login(call: Call) -> dict[str, Any]:
         session = Principal(Role(role), body.login, accounts.token_hash(token), body.window, expires)
         replaced: list[str] = []
         if body.window is not None:
-            _may_take(auth.sessions_at_window(body.window), body, config.windows[body.window].clerks)
+            _may_take(auth.sessions_at_window(body.window), body, config.windows[body.window].clerks, names)
             replaced = [s.token_hash for s in auth.sessions_at_window(body.window)]
             ctx.state.open_window(body.window, body.login, ctx.now)
         ctx.writes.append(lambda db: accounts.end_sessions(db, replaced, ctx.now))
@@ -84,6 +85,7 @@ async def post_login(call: Call) -> dict[str, Any]:
             "token": token,
             "role": role,
             "login": body.login,
+            "name": names[body.login].shown_name if body.login in names else body.login,
             "window": body.window,
             "expires_at": expires.isoformat(),
         }
@@ -108,12 +110,14 @@ def _check_window(role: Role, login: str, window: int | None, config: HallConfig
         raise ApiError(403, "forbidden", f"您不在 {window} 号窗口的人员名单中，不能在该窗口登录", window=window)
 
 
-def _may_take(held: list[Principal], body: LoginRequest, allowed: tuple[str, ...]) -> None:
+def _may_take(
+    held: list[Principal], body: LoginRequest, allowed: tuple[str, ...], names: dict[str, accounts.StaffIdentity]
+) -> None:
     """Refuse to sign in at a window another clerk holds, unless this is an allowed takeover."""
     others = [s for s in held if s.name != body.login]
     if not others:
         return
-    holder = others[0].name
+    holder = names[others[0].name].shown_name if others[0].name in names else others[0].name
     if allowed and body.force:
         return  # the window's clerks list names this clerk (checked before): 接替
     if not allowed and body.force:

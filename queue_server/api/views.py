@@ -8,7 +8,8 @@ from typing import Any
 from queue_server.config.guides import GuideItem, pinyin_initials
 from queue_server.core.hall import HallState
 from queue_server.core.lifecycle import STATUS_LABELS
-from queue_server.core.model import PRIORITY_LABELS, HallConfig, Priority, Status, Ticket
+from queue_server.core.model import PRIORITY_LABELS, Fault, HallConfig, Priority, Status, Ticket
+from queue_server.store.accounts import StaffIdentity
 
 
 def _names(config: HallConfig, service: str, window: int | None) -> dict[str, Any]:
@@ -72,6 +73,8 @@ def services_view(state: HallState, now: datetime) -> list[dict[str, Any]]:
             {
                 "code": code,
                 "name": s.name,
+                "short_name": s.short_name or s.name,
+                "initials": pinyin_initials(s.name),
                 "prefix": s.prefix,
                 "department": s.department,
                 "department_name": config.departments[s.department].name,
@@ -154,3 +157,48 @@ def guide_view(config: HallConfig, g: GuideItem) -> dict[str, Any]:
     out["initials"] = pinyin_initials(g.name)
     out.update({k: v for k, v in _names(config, g.service, None).items() if k != "window_name"})
     return out
+
+
+def identity_fields(identity: StaffIdentity | None, login: str | None) -> dict[str, Any]:
+    """``clerk_name`` and ``staff_no`` of whoever is signed in (the login when no name is set)."""
+    if login is None:
+        return {"clerk_name": None, "staff_no": None}
+    return {
+        "clerk_name": identity.shown_name if identity else login,
+        "staff_no": identity.staff_no if identity else None,
+    }
+
+
+# How /admin names the devices and the parts that report faults.
+DEVICE_KINDS = {"kiosk": "取号机", "display": "显示控制机", "evaluator": "评价器"}
+FAULT_STATES = {
+    "paper_out": "缺纸",
+    "paper_near_end": "纸将用完",
+    "cover_open": "机盖未关好",
+    "offline": "脱机",
+    "error": "故障",
+    "unknown": "无应答或状态不明",
+    "silent": "无应答",
+    "busy": "忙，未接收",
+    "nack": "拒收数据",
+}
+
+
+def _part(component: str) -> str:
+    if component == "printer":
+        return "打印机"
+    if component.startswith("board-w") and component[7:].isdigit():
+        return f"{component[7:]} 号窗口条屏"
+    if component.startswith("board-calls-") and component[12:].isdigit():
+        return f"叫号屏（地址 {component[12:]}）"
+    return {"voice": "语音播报", "scanner": "扫码器", "screen": "屏幕"}.get(component, component)
+
+
+def fault_view(fault: Fault, device_kinds: dict[str, str]) -> dict[str, Any]:
+    """A fault with what it is in Chinese: ``取号机 kiosk-1 · 打印机``, ``缺纸``."""
+    kind = DEVICE_KINDS.get(device_kinds.get(fault.device, ""), "设备")
+    return {
+        **fault.as_dict(),
+        "what": f"{kind} {fault.device} · {_part(fault.component)}",
+        "state_label": FAULT_STATES.get(fault.state, fault.state),
+    }

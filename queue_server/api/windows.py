@@ -6,7 +6,8 @@ from typing import Any
 
 from queue_server.api import appkeys
 from queue_server.api.routes import Call
-from queue_server.api.views import ticket_view
+from queue_server.api.views import identity_fields, ticket_view
+from queue_server.config.guides import pinyin_initials
 from queue_server.runtime.engine import Context
 from queue_server.store import accounts
 
@@ -50,15 +51,20 @@ def window_change(pause: bool):
 async def get_window_queue(call: Call) -> dict[str, Any]:
     """What the clerk console shows: the window, its ticket in hand, and the queue it serves."""
     number = call.params["number"]
+    store = call.app[appkeys.STORE]
+    names = await call.read(lambda: accounts.staff_identities(store.reader()))
 
     def command(ctx: Context) -> dict[str, Any]:
         state = ctx.state
         w = state.window(number)
         held = state.active.get(w.ticket_id) if w.ticket_id is not None else None
+        departments = state.config.departments
         return {
             "window": number,
             "name": state.config.windows[number].name,
             "status": w.status.value,
+            "since": w.since.isoformat() if w.since else None,
+            **identity_fields(names.get(w.clerk), w.clerk),
             "ticket": ticket_view(state, held) if held else None,
             "services": [
                 {
@@ -69,7 +75,17 @@ async def get_window_queue(call: Call) -> dict[str, Any]:
                 }
                 for code in state.config.windows[number].services
             ],
-            "all_services": [{"code": c, "name": s.name} for c, s in state.config.services.items()],
+            # The transfer list: grouped by department, searchable by name or pinyin initials.
+            "all_services": [
+                {
+                    "code": c,
+                    "name": s.name,
+                    "department": s.department,
+                    "department_name": departments[s.department].name,
+                    "initials": pinyin_initials(s.name),
+                }
+                for c, s in state.config.services.items()
+            ],
         }
 
     return await call.run(command)

@@ -98,6 +98,9 @@ class _RulesSection(_Strict):
     priority_streak: int = Field(3, ge=1, le=100)
     starvation_minutes: float = Field(60, gt=0)
     service_time_weight: float = Field(0.2, gt=0, le=1)
+    no_show_recall_minutes: float = Field(30, ge=0, le=24 * 60)  # a 过号 ticket may be called back this long
+    wait_alert_minutes: float = Field(30, gt=0, le=24 * 60)  # /admin alerts a service waiting longer
+    idle_alert_minutes: float = Field(3, gt=0, le=24 * 60)  # /admin alerts an open window idle while people wait
 
 
 class _LimitsSection(_Strict):
@@ -117,6 +120,9 @@ class _DepartmentSection(_Strict):
 class _ServiceSection(_Strict):
     code: Code
     name: str = Field(min_length=1)
+    # What screens with little room show (the lobby TV, LED boards): "企业设立" for
+    # "企业设立登记（三证合一）". Defaults to the name.
+    short_name: str = Field("", max_length=8)
     department: str
     prefix: str = Field(pattern=r"^[A-Z]{1,2}$")
     daily_cap: int | None = Field(None, ge=1)
@@ -143,6 +149,8 @@ class _BoardSection(_Strict):
     window: int | None = None  # leave out for a wide board showing the latest calls
     width: int = Field(128, ge=8, le=4096, multiple_of=8)
     height: int = Field(16, ge=8, le=512)
+    # A window board shows who serves there (亮牌: "3号窗口 张三") while it has no call to show.
+    show_clerk: bool = False
 
 
 class _HallFile(_Strict):
@@ -262,6 +270,7 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
         services[s.code] = Service(
             code=s.code,
             name=s.name,
+            short_name=s.short_name or s.name,
             prefix=s.prefix,
             department=s.department,
             hours=hours,
@@ -292,7 +301,9 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
         if (b.port, b.address) in wired:
             problems.append(f"boards[{i}].address: two boards at address {b.address} on {b.port}")
         wired.add((b.port, b.address))
-        boards.append(BoardWiring(b.port, b.address, b.window, b.width, b.height))
+        if b.show_clerk and b.window is None:
+            problems.append(f"boards[{i}].show_clerk: only a window board names who serves there")
+        boards.append(BoardWiring(b.port, b.address, b.window, b.width, b.height, b.show_clerk))
     for i, s in enumerate(raw.services):
         if s.code not in served:
             problems.append(f'services[{i}]: no window serves "{s.code}" (add it to a window\'s services)')
@@ -313,6 +324,9 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
             priority_streak=r.priority_streak,
             starvation_s=r.starvation_minutes * 60,
             service_time_weight=r.service_time_weight,
+            no_show_recall_s=r.no_show_recall_minutes * 60,
+            wait_alert_s=r.wait_alert_minutes * 60,
+            idle_alert_s=r.idle_alert_minutes * 60,
         ),
         notices=tuple(raw.hall.notices),
         complaint_phone=raw.hall.complaint_phone,

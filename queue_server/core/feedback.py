@@ -14,6 +14,14 @@ LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: 
 LOW = (1, 2)
 REASONS = ("服务态度", "办事效率", "业务水平", "材料一次告知", "等候时间", "办事环境")
 FOLLOW_UP_WORKING_DAYS = 15
+COMMENT_MAX_CHARS = 200
+
+
+def mask_phone(phone: str) -> str:
+    """How lists show a call-back number: 138****5678 (the first three and last four digits)."""
+    digits = [i for i, ch in enumerate(phone) if ch.isdigit()]
+    hidden = set(digits[3:-4])
+    return "".join("*" if i in hidden else ch for i, ch in enumerate(phone))
 
 
 def add_working_days(start: date, days: int) -> date:
@@ -40,6 +48,7 @@ class Rating:
     at: datetime
     business_day: date
     rated_by: str  # the actor who submitted it, e.g. "evaluator:tablet-3"
+    comment: str = ""  # the visitor's own words, optional
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -54,6 +63,7 @@ class Rating:
             "at": self.at.isoformat(),
             "business_day": self.business_day.isoformat(),
             "rated_by": self.rated_by,
+            "comment": self.comment,
         }
 
 
@@ -73,8 +83,23 @@ class FollowUp:
     closed_at: datetime | None = None
     resolution: str = ""
     closed_by: str | None = None
+    comment: str = ""
+    # The number the visitor left for the call-back: personal data, kept only on the open
+    # follow-up (erased when it is closed) and never shown whole in a list.
+    phone: str | None = None
+
+    def close(self, resolution: str, actor: str, now: datetime) -> None:
+        self.closed_at, self.resolution, self.closed_by = now, resolution, actor
+        self.phone = None
+
+    def as_row(self) -> dict[str, Any]:
+        """What the store keeps (the phone whole, while the follow-up is open)."""
+        row = self.as_dict()
+        del row["level_label"], row["phone_masked"]
+        return {**row, "phone": self.phone}
 
     def as_dict(self) -> dict[str, Any]:
+        """What the API shows: the phone masked."""
         return {
             "id": self.id,
             "ticket_id": self.ticket_id,
@@ -89,4 +114,6 @@ class FollowUp:
             "closed_at": self.closed_at.isoformat() if self.closed_at else None,
             "resolution": self.resolution,
             "closed_by": self.closed_by,
+            "comment": self.comment,
+            "phone_masked": mask_phone(self.phone) if self.phone else None,
         }

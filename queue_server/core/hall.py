@@ -57,6 +57,9 @@ class HallState(HallFeedback, HallFaults, HallNotices):
         for t in sorted(restored.finished_today, key=lambda t: t.finished_at):
             self._learn_service_time(t)
         self.recent_calls: deque[RecentCall] = deque(restored.recent_calls, maxlen=RECENT_CALLS_KEPT)
+        # Today's ended tickets by number: a 过号 visitor may be called back (``call_number``),
+        # and 指定叫号 of an ended number says what became of it.
+        self.ended_today: dict[str, Ticket] = {t.number: t for t in (*restored.finished_today, *restored.ended_today)}
         for t in restored.active_tickets:
             if t.service not in config.services:
                 self._expire_removed(t, restored.business_day)
@@ -110,6 +113,7 @@ class HallState(HallFeedback, HallFaults, HallNotices):
         self.issued_by_service.clear()
         self.requests.clear()
         self.recent_calls.clear()
+        self.ended_today.clear()
         self._forget_ratings()
         self.avg_service_s = {code: s.avg_service_s for code, s in self.config.services.items()}
         self._emit(EventKind.DAY_STARTED, "system", now, day=today.isoformat())
@@ -255,18 +259,30 @@ class HallState(HallFeedback, HallFaults, HallNotices):
         return ticket
 
     def call_number(self, number: int, ticket_number: str, actor: str, now: datetime) -> Ticket:
-        """指定叫号: call a given waiting number of a service this window serves."""
+        """指定叫号: call a given number of a service this window serves.
+
+        A waiting ticket is called as by 叫号. A 过号 ticket whose visitor came back is called
+        again within ``rules.no_show_recall_s`` of its 过号 (``called`` event with
+        ``after_no_show``). Any other number is refused saying what became of it.
+        """
         w = self.window(number)
         self._require_open(w)
         self._require_free(w)
         served = self.config.windows[number].services
-        for t in self.active.values():
-            if t.number == ticket_number and t.service in served:
-                lifecycle.check(lifecycle.CALL, t.number, t.status)
-                w.priority_streak = 0 if t.priority is Priority.NORMAL else w.priority_streak + 1
-                self._call(t, w, actor, now)
-                return t
-        raise UnknownTicket(f"{number} 号窗口的业务中没有 {ticket_number} 号", number=ticket_number)
+        ticket = next((t for t in self.active.values() if t.number == ticket_number), None)
+        ticket = ticket or self.ended_today.get(ticket_number)
+        if ticket is None:
+            raise UnknownTicket(f"今天没有发出 {ticket_number} 号", number=ticket_number)
+        if ticket.service not in served:
+            name = self.config.services[ticket.service].name if ticket.service in self.config.services else ""
+            raise UnknownTicket(f"{ticket_number} 号办理的是{name}，不在 {number} 号窗口的业务中", number=ticket_number)
+        if ticket.status is Status.NO_SHOW:
+            self._call_back(ticket, w, actor, now)
+            return ticket
+        lifecycle.check(lifecycle.CALL, ticket.number, ticket.status)
+        w.priority_streak = 0 if ticket.priority is Priority.NORMAL else w.priority_streak + 1
+        self._call(ticket, w, actor, now)
+        return ticket
 
     def _call(self, ticket: Ticket, w: WindowState, actor: str, now: datetime) -> None:
         self.queues[ticket.service].remove(ticket)
@@ -275,6 +291,25 @@ class HallState(HallFeedback, HallFaults, HallNotices):
         w.ticket_id = ticket.id
         self.recent_calls.append(RecentCall(now, ticket.number, ticket.service, w.number, 1))
         self._emit(EventKind.CALLED, actor, now, ticket, Status.WAITING, w.number)
+
+    def _call_back(self, ticket: Ticket, w: WindowState, actor: str, now: datetime) -> None:
+        """A 过号 visitor came back: called again, within the hall's time limit."""
+        limit = self.config.rules.no_show_recall_s
+        ended = ticket.finished_at
+        if ended is None or (now - ended).total_seconds() > limit:
+            at = ended.astimezone(self.config.timezone).strftime("%H:%M") if ended else "早些时候"
+            raise IllegalTransition(
+                f"{ticket.number} 号已于 {at} 过号，超过 {round(limit / 60)} 分钟的重新叫号时限，请办事人重新取号",
+                action=lifecycle.CALL,
+                status=ticket.status.value,
+            )
+        del self.ended_today[ticket.number]
+        ticket.status, ticket.window, ticket.called_at, ticket.finished_at = Status.CALLED, w.number, now, None
+        ticket.call_count = 1
+        self.active[ticket.id] = ticket
+        w.ticket_id = ticket.id
+        self.recent_calls.append(RecentCall(now, ticket.number, ticket.service, w.number, 1))
+        self._emit(EventKind.CALLED, actor, now, ticket, Status.NO_SHOW, w.number, after_no_show=True)
 
     # ------------------------------------------------------------ ticket actions
 
@@ -320,16 +355,17 @@ class HallState(HallFeedback, HallFaults, HallNotices):
         self._emit(kind, actor, now, ticket, before, at_window, **extra)
         return ticket
 
-    def _leave_window(self, ticket: Ticket) -> None:
+    def _leave_window(self, ticket: Ticket, now: datetime) -> None:
         if ticket.window is not None:
             w = self.windows[ticket.window]
             if w.ticket_id == ticket.id:
-                w.ticket_id = None
+                w.ticket_id, w.free_since = None, now
                 self.journal.windows[w.number] = w
 
     def _end(self, ticket: Ticket, status: Status, now: datetime) -> None:
         ticket.status, ticket.finished_at = status, now
         del self.active[ticket.id]
+        self.ended_today[ticket.number] = ticket
 
     def _recall(self, ticket: Ticket, now: datetime) -> EventKind:
         limit = self.config.rules.max_recalls
@@ -341,13 +377,13 @@ class HallState(HallFeedback, HallFaults, HallNotices):
 
     def _finish(self, ticket: Ticket, now: datetime) -> EventKind:
         self._offer_rating(ticket)  # before it leaves the window it was served at
-        self._leave_window(ticket)
+        self._leave_window(ticket, now)
         self._end(ticket, Status.DONE, now)
         self._learn_service_time(ticket)
         return EventKind.FINISHED
 
     def _no_show(self, ticket: Ticket, now: datetime) -> EventKind:
-        self._leave_window(ticket)
+        self._leave_window(ticket, now)
         ticket.no_show_count += 1
         if ticket.no_show_count > self.config.rules.no_show_requeues:
             self._end(ticket, Status.NO_SHOW, now)
@@ -361,7 +397,7 @@ class HallState(HallFeedback, HallFaults, HallNotices):
     def _cancel(self, ticket: Ticket, now: datetime) -> EventKind:
         if ticket.status is Status.WAITING:
             self.queues[ticket.service].remove(ticket)
-        self._leave_window(ticket)
+        self._leave_window(ticket, now)
         self._end(ticket, Status.CANCELLED, now)
         return EventKind.CANCELLED
 
@@ -373,7 +409,7 @@ class HallState(HallFeedback, HallFaults, HallNotices):
             raise IllegalTransition(f"{ticket.number} 号已在{target.name}，无需转移", action=TicketAction.TRANSFER)
         if ticket.status is Status.WAITING:
             self.queues[ticket.service].remove(ticket)
-        self._leave_window(ticket)
+        self._leave_window(ticket, now)
         from_service = ticket.service
         if ticket.original_service is None:
             ticket.original_service = from_service

@@ -62,20 +62,44 @@ class HallFeedback(HallBase):
             return None
         return self.active.get(w.rating_ticket) or self.to_rate.get(w.rating_ticket)
 
-    def rate(self, number: int, level: int, reasons: tuple[str, ...], actor: str, now: datetime) -> Rating:
+    def rate(
+        self,
+        number: int,
+        level: int,
+        reasons: tuple[str, ...],
+        actor: str,
+        now: datetime,
+        comment: str = "",
+        phone: str | None = None,
+    ) -> Rating:
         """The evaluator tablet of window ``number`` rates the ticket the window just served.
 
         One rating per ticket; no other ticket can be rated from that window. ``actor`` (the
-        tablet or the clerk who entered it) is kept on the rating as ``rated_by``.
+        tablet or the clerk who entered it) is kept on the rating as ``rated_by``. A low rating
+        names at least one reason; ``phone`` (for the call-back) goes only on its follow-up.
         """
         ticket = self.pending_rating(number)
         if ticket is None:
             raise NothingToRate(f"{number} 号窗口没有待评价的办件", window=number)
         if level not in (1, 2, 3, 4, 5):
             raise ValueError(f"rating level {level}")
+        if level in LOW and not reasons:
+            raise ValueError("a low rating names at least one reason")
+        if phone is not None and level not in LOW:
+            raise ValueError("a call-back number is only taken with a low rating")
         w = self.windows[number]
         rating = Rating(
-            ticket.id, ticket.number, ticket.service, number, w.clerk, level, reasons, now, self.day, rated_by=actor
+            ticket.id,
+            ticket.number,
+            ticket.service,
+            number,
+            w.clerk,
+            level,
+            reasons,
+            now,
+            self.day,
+            rated_by=actor,
+            comment=comment,
         )
         self.rated.add(ticket.id)
         self.to_rate.pop(ticket.id, None)
@@ -91,10 +115,10 @@ class HallFeedback(HallBase):
             level=level,
         )
         if level in LOW:
-            self._open_followup(rating, actor, now)
+            self._open_followup(rating, actor, now, phone)
         return rating
 
-    def _open_followup(self, rating: Rating, actor: str, now: datetime) -> None:
+    def _open_followup(self, rating: Rating, actor: str, now: datetime, phone: str | None) -> None:
         """整改跟进 for a low rating, due in 15 working days of the hall's calendar."""
         followup = FollowUp(
             self.next_followup_id,
@@ -106,6 +130,8 @@ class HallFeedback(HallBase):
             rating.reasons,
             now,
             add_working_days(now.astimezone(self.config.timezone).date(), FOLLOW_UP_WORKING_DAYS),
+            comment=rating.comment,
+            phone=phone,
         )
         self.next_followup_id += 1
         self.followups[followup.id] = followup
@@ -119,7 +145,7 @@ class HallFeedback(HallBase):
         followup = self.followups.get(followup_id)
         if followup is None:
             raise UnknownFollowUp(f"没有未办结的跟进事项 {followup_id}", followup=followup_id)
-        followup.closed_at, followup.resolution, followup.closed_by = now, resolution, actor
+        followup.close(resolution, actor, now)
         del self.followups[followup_id]
         self.journal.followups[followup_id] = followup
         self._emit(EventKind.FOLLOWUP_CLOSED, actor, now, followup=followup_id, number=followup.number)

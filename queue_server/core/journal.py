@@ -70,7 +70,7 @@ class Restored:
     last_seq_by_prefix: dict[str, int]  # for business_day
     issued_by_service: dict[str, int]  # for business_day
     requests: dict[tuple[str, str], int]  # (issued_by, request_id) -> ticket id, business_day
-    finished_today: list[Ticket]  # for the service-time averages, any order
+    finished_today: list[Ticket]  # done today: for the service-time averages, any order
     recent_calls: list[RecentCall]  # oldest first
     faults: list[Fault] = field(default_factory=list)  # not cleared yet
     rated_today: set[int] = field(default_factory=set)  # tickets of business_day already rated
@@ -78,6 +78,7 @@ class Restored:
     open_followups: list[FollowUp] = field(default_factory=list)
     next_followup_id: int = 1
     notices: tuple[str, ...] | None = None  # as the hall manager last set them
+    ended_today: list[Ticket] = field(default_factory=list)  # 过号 or cancelled today (done: finished_today)
 
     @classmethod
     def empty(cls, day: date) -> Restored:

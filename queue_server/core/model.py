@@ -167,6 +167,7 @@ class Service:
     prefix: str
     department: str
     hours: OpeningHours
+    short_name: str = ""  # for screens with little room; the config defaults it to the name
     daily_cap: int | None = None
     avg_service_s: float = 600.0  # starting value of the service-time average
 
@@ -199,6 +200,7 @@ class BoardWiring:
     window: int | None  # the window it names; None: a wide board with the latest calls
     width: int  # pixels
     height: int
+    show_clerk: bool = False  # 亮牌: name who serves at the window while no call is shown
 
     @property
     def key(self) -> str:
@@ -215,6 +217,9 @@ class Rules:
     priority_streak: int = 3  # priority calls in a row before a waiting normal ticket gets its turn
     starvation_s: float = 3600.0  # a ticket waiting this long goes ahead of every class
     service_time_weight: float = 0.2  # weight of the newest service time in the running average
+    no_show_recall_s: float = 1800.0  # a 过号 ticket may be called back (指定叫号) this long after
+    wait_alert_s: float = 1800.0  # the hall manager is alerted when someone waits longer
+    idle_alert_s: float = 180.0  # ... and when an open window has been idle this long while people wait
 
 
 @dataclass(frozen=True)
@@ -351,6 +356,9 @@ class WindowState:
     since: datetime | None = None  # when the status last changed
     priority_streak: int = 0  # priority tickets called in a row (anti-starvation)
     rating_ticket: int | None = None  # the ticket its evaluator tablet may rate now (好差评)
+    # When its last ticket left (not stored: after a restart ``since`` stands in). For the
+    # manager's "open but idle while people wait" alert.
+    free_since: datetime | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -111,13 +111,49 @@ def _check_password(password: str) -> None:
         raise AccountError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
 
 
-def add_user(db: sqlite_utils.Database, login: str, role: str, password: str, now: datetime) -> None:
-    """Create a staff account (clerk, reception, manager or admin); raises ``AccountError``."""
+@dataclass(frozen=True)
+class StaffIdentity:
+    """What 亮牌 shows of a member of staff: name, staff number (工号), whether a photo exists."""
+
+    login: str
+    name: str | None
+    staff_no: str | None
+    has_photo: bool
+
+    @property
+    def shown_name(self) -> str:
+        """The name screens show: the real name, else the login (an account set up without one)."""
+        return self.name or self.login
+
+
+def _check_identity(name: str | None, staff_no: str | None) -> None:
+    if name is not None and not (1 <= len(name) <= 20 and name.isprintable() and name.strip() == name):
+        raise AccountError("a name is 1 to 20 printable characters, without spaces around it")
+    if staff_no is not None and not (1 <= len(staff_no) <= 20 and staff_no.isascii() and staff_no.isalnum()):
+        raise AccountError("a staff number (工号) is 1 to 20 letters or digits")
+
+
+def add_user(
+    db: sqlite_utils.Database,
+    login: str,
+    role: str,
+    password: str,
+    now: datetime,
+    *,
+    name: str | None = None,
+    staff_no: str | None = None,
+    photo: bytes | None = None,
+) -> None:
+    """Create a staff account (clerk, reception, manager or admin); raises ``AccountError``.
+
+    ``photo`` is stored as given: pass it through ``photos.prepare_photo`` first.
+    """
     if role not in ROLES:
         raise AccountError(f'role must be one of {", ".join(ROLES)}, not "{role}"')
     if not login or len(login) > 64 or not login.isprintable() or " " in login:
         raise AccountError("a login is 1 to 64 printable characters without spaces")
     _check_password(password)
+    _check_identity(name, staff_no)
     if db.execute("SELECT 1 FROM users WHERE login = ?", [login]).fetchone():
         raise AccountError(f'a user "{login}" exists already')
     with db.atomic():
@@ -128,8 +164,48 @@ def add_user(db: sqlite_utils.Database, login: str, role: str, password: str, no
                 "password_hash": hash_password(password),
                 "created_at": now.isoformat(),
                 "disabled": 0,
+                "name": name,
+                "staff_no": staff_no,
+                "photo": photo,
             }
         )
+
+
+_KEEP = object()  # set_user: leave this field as it is
+
+
+def set_user(
+    db: sqlite_utils.Database,
+    login: str,
+    *,
+    name: str | None | object = _KEEP,
+    staff_no: str | None | object = _KEEP,
+    photo: bytes | None | object = _KEEP,
+) -> None:
+    """Change what 亮牌 shows of an account; ``None`` clears a field, a field not given stays."""
+    if db.execute("SELECT 1 FROM users WHERE login = ?", [login]).fetchone() is None:
+        raise AccountError(f'no user "{login}"')
+    changes = {k: v for k, v in {"name": name, "staff_no": staff_no, "photo": photo}.items() if v is not _KEEP}
+    _check_identity(changes.get("name"), changes.get("staff_no"))
+    if changes:
+        with db.atomic():
+            db["users"].update(login, changes)
+
+
+def staff_identities(db: sqlite_utils.Database) -> dict[str, StaffIdentity]:
+    """Every account's 亮牌 identity, by login."""
+    rows = db.execute("SELECT login, name, staff_no, photo IS NOT NULL FROM users")
+    return {r[0]: StaffIdentity(r[0], r[1], r[2], bool(r[3])) for r in rows}
+
+
+def device_kinds(db: sqlite_utils.Database) -> dict[str, str]:
+    """Every device's kind, by name (revoked ones too: their faults may still be open)."""
+    return dict(db.execute("SELECT name, kind FROM devices").fetchall())
+
+
+def staff_photo(db: sqlite_utils.Database, login: str) -> bytes | None:
+    row = db.execute("SELECT photo FROM users WHERE login = ?", [login]).fetchone()
+    return row[0] if row else None
 
 
 def disable_user(db: sqlite_utils.Database, login: str, now: datetime) -> int:

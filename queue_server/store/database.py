@@ -50,14 +50,16 @@ _UPSERT_WINDOW = (
     "rating_ticket = excluded.rating_ticket"
 )
 _INSERT_RATING = (
-    "INSERT INTO ratings (ticket_id, number, service, window, clerk, level, reasons, at, business_day, rated_by) "
-    "VALUES (:ticket_id, :number, :service, :window, :clerk, :level, :reasons, :at, :business_day, :rated_by)"
+    "INSERT INTO ratings (ticket_id, number, service, window, clerk, level, reasons, at, business_day, rated_by, "
+    "comment) VALUES (:ticket_id, :number, :service, :window, :clerk, :level, :reasons, :at, :business_day, "
+    ":rated_by, :comment)"
 )
 _UPSERT_FOLLOWUP = (
     "INSERT INTO followups (id, ticket_id, number, window, clerk, level, reasons, opened_at, due, closed_at, "
-    "resolution, closed_by) VALUES (:id, :ticket_id, :number, :window, :clerk, :level, :reasons, :opened_at, "
-    ":due, :closed_at, :resolution, :closed_by) ON CONFLICT(id) DO UPDATE SET closed_at = excluded.closed_at, "
-    "resolution = excluded.resolution, closed_by = excluded.closed_by"
+    "resolution, closed_by, comment, phone) VALUES (:id, :ticket_id, :number, :window, :clerk, :level, :reasons, "
+    ":opened_at, :due, :closed_at, :resolution, :closed_by, :comment, :phone) ON CONFLICT(id) DO UPDATE SET "
+    "closed_at = excluded.closed_at, resolution = excluded.resolution, closed_by = excluded.closed_by, "
+    "phone = excluded.phone"
 )
 
 
@@ -194,7 +196,7 @@ class Store:
                     db.conn.executemany(_INSERT_RATING, [_with_json_reasons(r.as_dict()) for r in journal.ratings])
                 if journal.followups:
                     db.conn.executemany(
-                        _UPSERT_FOLLOWUP, [_with_json_reasons(f.as_dict()) for f in journal.followups.values()]
+                        _UPSERT_FOLLOWUP, [_with_json_reasons(f.as_row()) for f in journal.followups.values()]
                     )
                 if journal.notices is not None:
                     db.execute(
@@ -279,6 +281,7 @@ class Store:
                 )
             },
             finished_today=tickets("business_day = ? AND status = 'done'", [d]),
+            ended_today=tickets("business_day = ? AND status IN ('no_show', 'cancelled')", [d]),
             recent_calls=recent,
             rated_today={r[0] for r in db.execute("SELECT ticket_id FROM ratings WHERE business_day = ?", [d])},
             to_rate=tickets("id IN (SELECT rating_ticket FROM windows WHERE rating_ticket IS NOT NULL)", []),
@@ -319,6 +322,8 @@ def _followup(r: dict[str, Any]) -> FollowUp:
         tuple(json.loads(r["reasons"] or "[]")),
         datetime.fromisoformat(r["opened_at"]),
         date.fromisoformat(r["due"]),
+        comment=r.get("comment") or "",
+        phone=r.get("phone"),
     )
 
 

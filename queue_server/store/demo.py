@@ -19,8 +19,21 @@ from queue_server.store import accounts
 FILE_NAME = "demo-credentials.json"
 
 
+# Made-up names for the demo clerks' 亮牌 (one per window, in window order; reused past the end).
+DEMO_NAMES = (
+    "王芳", "李娜", "张伟", "刘洋", "陈静", "杨帆", "赵敏", "黄磊", "周婷", "吴昊",
+    "徐丽", "孙强", "胡悦", "朱琳", "高翔", "林燕", "何军", "郭佳", "马超", "罗兰",
+    "梁晨", "宋雪", "郑凯", "谢敏", "韩冰", "唐亮", "冯娟", "于洋", "董萍", "萧然",
+    "程刚", "曹颖", "袁媛", "邓辉", "许晴", "傅强", "沈悦",
+)  # fmt: skip
+
+
 def demo_clerk_login(window: int) -> str:
     return f"clerk{window:02d}"
+
+
+def demo_staff_no(window: int) -> str:
+    return f"QJ{window:04d}"
 
 
 def ensure_demo_accounts(
@@ -36,9 +49,10 @@ def ensure_demo_accounts(
     if db.execute("SELECT count(*) FROM users").fetchone()[0]:
         return path, False
     creds: dict[str, Any] = {"warning": "DEMO credentials for the sample hall only (演示账号)", "clerks": []}
-    for number in config.windows:
+    for i, number in enumerate(config.windows):
         login, password = demo_clerk_login(number), secrets.token_urlsafe(9)
-        accounts.add_user(db, login, "clerk", password, now)
+        name = DEMO_NAMES[i % len(DEMO_NAMES)]
+        accounts.add_user(db, login, "clerk", password, now, name=name, staff_no=demo_staff_no(number))
         creds["clerks"].append({"login": login, "password": password, "window": number})
     for role in ("reception", "manager", "admin"):
         password = secrets.token_urlsafe(12)

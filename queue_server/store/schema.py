@@ -208,11 +208,23 @@ def _v4_auth(db: sqlite_utils.Database) -> None:
         )
 
 
+def _v5_staff_identity(db: sqlite_utils.Database) -> None:
+    """亮牌: staff have a name, a staff number and a photo; a rating may carry a comment, and its
+    follow-up the phone number the visitor left for the call-back (kept only until it is closed)."""
+    db["users"].add_column("name", str)
+    db["users"].add_column("staff_no", str)
+    db["users"].add_column("photo", bytes)  # JPEG, re-encoded and size-limited (store/photos.py)
+    db["ratings"].add_column("comment", str)
+    db["followups"].add_column("comment", str)
+    db["followups"].add_column("phone", str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_status_links_and_faults,
     _v3_ratings,
     _v4_auth,
+    _v5_staff_identity,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
