@@ -80,8 +80,34 @@ class DisplayService:
                 )
         else:
             return
+        self._follow_staff(message)
+        self._queue(changed)
+
+    def _queue(self, changed: dict[BoardWiring, str]) -> None:
         for board in changed:
             self._queues[board.port].put_nowait(board)
+
+    def _follow_staff(self, message: dict[str, Any]) -> None:
+        """亮牌 boards: learn who serves at their windows at the start and when a window opens."""
+        naming = self.texts.windows_naming_staff()
+        if message["type"] == "snapshot":
+            windows = naming
+        elif message.get("window") in naming and message["kind"] in (EventKind.WINDOW_OPENED, EventKind.WINDOW_CLOSED):
+            windows = {message["window"]}
+        else:
+            return
+        for window in windows:
+            task = asyncio.create_task(self._fetch_staff(window))
+            self._tasks.append(task)
+            task.add_done_callback(self._tasks.remove)  # a day of sign-ins does not pile up
+
+    async def _fetch_staff(self, window: int) -> None:
+        try:
+            card = await self.client.window_staff(window)
+        except (ServerUnavailable, Refused) as exc:
+            _LOGGER.warning("who serves at window %d is unknown: %s", window, exc)
+            return
+        self._queue(self.texts.staff(window, card["name"] if card["open"] else None))
 
     async def _drive(self, port: str, queue: asyncio.Queue[BoardWiring]) -> None:
         while True:

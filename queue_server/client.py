@@ -85,6 +85,10 @@ class HallClient:
     async def guide(self, code: str) -> dict[str, Any]:
         return await self._call("GET", f"/api/guides/{code}")
 
+    async def window_staff(self, window: int) -> dict[str, Any]:
+        """亮牌: who serves at the window now (name, 工号); a display, clerk or manager token."""
+        return await self._call("GET", f"/api/windows/{window}/staff")
+
     async def take_ticket(self, service: str, priority: str, request_id: str) -> dict[str, Any]:
         return await self._call(
             "POST", "/api/tickets", {"service": service, "priority": priority, "request_id": request_id}

@@ -106,3 +106,21 @@ def test_sample_guides_cover_every_service_with_complete_items():
         assert (g.kind == "即办件") == (g.promised_limit in ("即时办结", "当场办结")), g.code
     elderly = [g for g in guides if "老年人优待证" in g.name]
     assert elderly and elderly[0].kind == "即办件" and not elderly[0].fees
+
+
+def test_screens_get_short_names_and_the_rules_for_alerts_and_call_backs():
+    config = load_hall_config()
+    long_names = [s for s in config.services.values() if len(s.name) > 7]
+    assert long_names and all(len(s.short_name) <= 6 for s in long_names)
+    assert config.services["gsj-company"].short_name == "企业设立"
+    assert config.services["water-pay"].short_name == config.services["water-pay"].name  # defaults to the name
+    rules = config.rules
+    assert (rules.no_show_recall_s, rules.wait_alert_s, rules.idle_alert_s) == (1800, 1800, 180)
+    data = hall_data()
+    data["services"][0]["short_name"] = "一个太长太长的简称"
+    data["rules"]["no_show_recall_minutes"] = -1
+    data["boards"] = [{"port": "serial:///dev/ttyUSB0", "address": 9, "show_clerk": True}]
+    joined = "\n".join(problems_of(data))
+    assert "services[0].short_name" in joined and "rules.no_show_recall_minutes" in joined
+    del data["services"][0]["short_name"], data["rules"]["no_show_recall_minutes"]
+    assert problems_of(data) == ["boards[0].show_clerk: only a window board names who serves there"]

@@ -13,6 +13,7 @@ from displays.service import DisplayService
 from hardware.voice import Announcer, EspeakVoice, WavFolderSink
 from queue_server.client import HallClient
 from queue_server.core.model import BoardWiring
+from queue_server.store import accounts
 from queue_server.store.database import open_database
 
 from .boardsim import BoardBus, SimulatedBoard
@@ -145,3 +146,41 @@ def test_board_texts_follow_the_window():
         "ticket": called["ticket"],
     }
     assert texts.event(finished) == {board: "欢迎光临"}
+
+
+async def test_a_window_board_names_who_serves_there(hall):
+    """亮牌 on the LED board (``show_clerk``): the name while nobody is called, the call while one is."""
+    db = open_database(hall.db)
+    accounts.set_user(db, "clerk1", name="王芳", staff_no="QJ0001")
+    db.close()
+    bus = BoardBus(SimulatedBoard(1), SimulatedBoard(2))
+    wiring = [
+        BoardWiring(bus.port_address, 1, 1, 128, 16, show_clerk=True),
+        BoardWiring(bus.port_address, 2, 2, 128, 16),
+    ]
+    service = DisplayService(HallClient(hall.url, hall.tokens["display"]), wiring, None, board_timeout_s=0.2)
+    task = asyncio.create_task(service.run())
+    boards = bus.boards
+    try:
+        await until(lambda: boards[1].texts()[-1:] == ["暂停服务"], what="closed window")
+        async with aiohttp.ClientSession() as session:
+            kiosk = {"Authorization": f"Bearer {hall.tokens['kiosk']}"}
+            ticket = await post(session, hall, "/api/tickets", kiosk, {"service": "hukou"})
+            clerks = {}
+            for n in (1, 2):
+                login = await post(
+                    session, hall, "/api/login", body={"login": f"clerk{n}", "password": PASSWORD, "window": n}
+                )
+                clerks[n] = {"Authorization": f"Bearer {login['token']}"}
+            await until(lambda: boards[1].texts()[-1:] == ["王芳 为您服务"], what="the clerk's name")
+            await until(lambda: boards[2].texts()[-1:] == ["欢迎光临"], what="a board without show_clerk")
+            await post(session, hall, "/api/windows/1/call-next", clerks[1])
+            await until(lambda: boards[1].texts()[-1:] == ["A001 请到1号窗口"], what="the call")
+            await post(session, hall, f"/api/tickets/{ticket['id']}/finish", clerks[1])
+            await until(lambda: boards[1].texts()[-1:] == ["王芳 为您服务"], what="the name again")
+            await post(session, hall, "/api/logout", clerks[1])
+            await until(lambda: boards[1].texts()[-1:] == ["暂停服务"], what="signed out")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        bus.close()
