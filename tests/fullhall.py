@@ -89,15 +89,20 @@ class FullHall:
         self.server.stop()
 
     async def api(self, method: str, path: str, headers=None, body=None, ok=True):
-        async with aiohttp.ClientSession() as session:
-            async with session.request(method, self.url + path, json=body, headers=headers) as resp:
-                if ok:
-                    assert resp.status < 300, f"{method} {path}: {resp.status} {await resp.text()}"
-                return await resp.json() if resp.status not in (204,) and resp.content_type == "application/json" else None
+        """One request; its JSON answer (None for 204 or a body that is not JSON)."""
+        async with (
+            aiohttp.ClientSession() as session,
+            session.request(method, self.url + path, json=body, headers=headers) as resp,
+        ):
+            if ok:
+                assert resp.status < 300, f"{method} {path}: {resp.status} {await resp.text()}"
+            return await resp.json() if resp.content_type == "application/json" else None
 
     async def sign_in_all(self) -> None:
         for n in self.config.windows:
-            result = await self.api("POST", "/api/login", body={"login": f"clerk{n}", "password": PASSWORD, "window": n})
+            result = await self.api(
+                "POST", "/api/login", body={"login": f"clerk{n}", "password": PASSWORD, "window": n}
+            )
             self.clerks[n] = {"Authorization": f"Bearer {result['token']}"}
 
     async def staff(self, login: str) -> dict[str, str]:

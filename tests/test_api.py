@@ -310,7 +310,8 @@ async def test_login_errors(hall):
     resp = await c.post("/api/login", json={"login": "nobody", "password": PASSWORD, "window": 1})
     assert await error_of(resp, 401) == "invalid_credentials"
     resp = await c.post("/api/login", json={"login": "clerk1", "password": PASSWORD})
-    assert await error_of(resp, 400) == "invalid_request"
+    assert await error_of(resp, 400) == "window_required"
+    assert (await resp.json())["error"]["message"] == "窗口人员登录需要选择窗口号"
     resp = await c.post("/api/login", json={"login": "clerk1", "password": PASSWORD, "window": 99})
     assert await error_of(resp, 404) == "unknown_window"
     await hall.login("clerk1", 1)

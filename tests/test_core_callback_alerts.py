@@ -71,7 +71,7 @@ def test_a_finished_number_is_named_as_finished():
 def test_zero_minutes_means_a_no_show_is_final():
     state = new_state(strict_no_show(no_show_recall_minutes=0))
     no_show_at_window_1(state)
-    with pytest.raises(errors.IllegalTransition, match="超过 0 分钟"):
+    with pytest.raises(errors.IllegalTransition, match="已于 09:02 过号，本大厅过号后不再叫回，请办事人重新取号"):
         state.call_number(1, "A001", "clerk:c1", OPENING + timedelta(minutes=3))
 
 

@@ -69,9 +69,9 @@ async def test_lobby_shows_calls_and_survives_a_server_restart(server):
         assert "1人" in await page.text_content("[data-service='hukou'] .count")
         assert "过号请重新取号" in await page.text_content("#notice-text")
         ARTIFACTS.mkdir(exist_ok=True)
-        await page.screenshot(path=str(ARTIFACTS / "lobby-1920x1080.png"))
+        await page.screenshot(path=str(ARTIFACTS / "lobby-small-hall-1920x1080.png"))
         await page.set_viewport_size({"width": 1280, "height": 720})
-        await page.screenshot(path=str(ARTIFACTS / "lobby-1280x720.png"))
+        await page.screenshot(path=str(ARTIFACTS / "lobby-small-hall-1280x720.png"))
 
         server.kill()
         await page.wait_for_selector("#link.lost")

@@ -83,20 +83,21 @@ async def test_a_clerks_day_a_low_rating_and_its_follow_up(server):
         await until_text(clerk, "#ticket-number", "A001")
         await clerk.keyboard.press("r")  # 重呼 by key
         await until_text(clerk, "#message", "已重呼 A001 号（第 2 次）")
-        await clerk.keyboard.press("x")  # 过号
+        await clerk.keyboard.press("x")  # 过号: sent once its 5-second undo has run out
+        await until_text(clerk, "#message", "A001 号将记为过号")
         await until_text(clerk, "#message", "A001 号已过号")
 
         await clerk.keyboard.press("n")  # 叫号
         await until_text(clerk, "#ticket-number", "A002")
         await clerk.click("#act-transfer")
-        await clerk.select_option("#transfer-service", "water-pay")
-        await clerk.click("#transfer button[type=submit]")
+        await clerk.fill("#transfer-search", "水费")
+        await clerk.click("#transfer-list .option[data-code='water-pay']")
         await until_text(clerk, "#message", "A002 号已转至 水费缴纳")
 
         await clerk.click("#act-call-number")
         await clerk.fill("#call-number-value", "Z999")
         await clerk.click("#call-number button[type=submit]")
-        await until_text(clerk, "#message", "没有 Z999 号")  # the server's refusal, in its words
+        await until_text(clerk, "#message", "今天没有发出 Z999 号")  # the server's refusal, in its words
 
         await clerk.click("#act-call")
         await until_text(clerk, "#ticket-number", "A003")

@@ -24,6 +24,7 @@ _LOGGER = logging.getLogger(__name__)
 ERRORS: dict[str, tuple[int, str]] = {
     "malformed_json": (400, "The body is not JSON."),
     "invalid_request": (400, "A field is missing or invalid; details.problems says which."),
+    "window_required": (400, "A clerk signs in at a window: the sign-in named none."),
     "unauthorized": (401, "No token, or a token the hall does not know (revoked, signed out)."),
     "token_expired": (401, "The session ended: signed out, idle too long, or past its hours."),
     "invalid_credentials": (401, "Wrong login or password."),

@@ -130,6 +130,11 @@ async def put_notices(call: Call) -> dict[str, Any]:
     return await call.run(command)
 
 
+def _fault_words(view: dict[str, Any]) -> str:
+    """A fault as the manager's alert names it: the part and its state, 取号机 kiosk-1 · 打印机（缺纸）."""
+    return f"{view['what']}（{view['state_label']}）"
+
+
 async def get_overview(call: Call) -> dict[str, Any]:
     """The hall manager's live view: alerts, windows, queues, faults, follow-ups, notices, today's figures."""
     store = call.app[appkeys.STORE]
@@ -163,7 +168,7 @@ async def get_overview(call: Call) -> dict[str, Any]:
             "at": now.isoformat(),
             "business_day": state.day.isoformat(),
             "timezone": getattr(state.config.timezone, "key", "Asia/Shanghai"),
-            "alerts": [a.as_dict() for a in hall_alerts(state, now, lambda f: fault_view(f, kinds)["what"])],
+            "alerts": [a.as_dict() for a in hall_alerts(state, now, lambda f: _fault_words(fault_view(f, kinds)))],
             "windows": windows,
             "services": services,
             "faults": [fault_view(f, kinds) for f in state.faults.values()],

@@ -238,6 +238,9 @@ class WindowQueue(_Out):
     since: datetime | None = Field(description="When the status last changed (paused since ...).")
     clerk_name: str | None
     staff_no: str | None
+    no_show_recall_minutes: float = Field(
+        description="How long after its 过号 a ticket may be called back with 指定叫号; 0: never."
+    )
     ticket: Ticket | None
     services: list[QueuedService]
     all_services: list[ServiceName]

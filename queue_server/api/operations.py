@@ -141,6 +141,7 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(
             "invalid_credentials",
             "too_many_attempts",
+            "window_required",
             "unknown_window",
             "window_occupied",
             "forbidden",

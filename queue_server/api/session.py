@@ -102,7 +102,7 @@ def _check_window(role: Role, login: str, window: int | None, config: HallConfig
             )
         return
     if window is None:
-        raise ApiError(400, "invalid_request", "窗口人员登录需要选择窗口号")
+        raise ApiError(400, "window_required", "窗口人员登录需要选择窗口号", role=role.value)
     if window not in config.windows:
         raise ApiError(404, "unknown_window", f"没有 {window} 号窗口", window=window)
     allowed = config.windows[window].clerks

@@ -200,5 +200,6 @@ def fault_view(fault: Fault, device_kinds: dict[str, str]) -> dict[str, Any]:
     return {
         **fault.as_dict(),
         "what": f"{kind} {fault.device} · {_part(fault.component)}",
-        "state_label": FAULT_STATES.get(fault.state, fault.state),
+        # A state this table does not know yet is still a fault: named in Chinese, never by its code.
+        "state_label": FAULT_STATES.get(fault.state, "故障"),
     }

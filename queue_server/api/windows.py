@@ -65,6 +65,7 @@ async def get_window_queue(call: Call) -> dict[str, Any]:
             "status": w.status.value,
             "since": w.since.isoformat() if w.since else None,
             **identity_fields(names.get(w.clerk), w.clerk),
+            "no_show_recall_minutes": state.config.rules.no_show_recall_s / 60,
             "ticket": ticket_view(state, held) if held else None,
             "services": [
                 {

@@ -33,7 +33,15 @@ class Alert:
 
 def _minutes(seconds: float) -> str:
     m = int(seconds // 60)
+    if m < 1:
+        return "不到 1 分钟"  # "0 分钟" reads like a fault in the count
     return f"{m // 60} 小时 {m % 60} 分钟" if m >= 60 else f"{m} 分钟"
+
+
+def _lasted(seconds: float) -> str:
+    """How long a state has lasted, after a verb: 已 5 分钟, or 不到 1 分钟."""
+    said = _minutes(seconds)
+    return said if seconds < 60 else f"已 {said}"
 
 
 def followup_state(due: date, today: date) -> str:
@@ -81,7 +89,7 @@ def hall_alerts(state: HallState, now: datetime, describe_fault: Callable[[Fault
                 Alert(
                     "window_paused",
                     "warning",
-                    f"{label}暂停服务已 {_minutes((now - w.since).total_seconds())}",
+                    f"{label}暂停服务{_lasted((now - w.since).total_seconds())}",
                     window=number,
                 )
             )

@@ -298,8 +298,9 @@ class HallState(HallFeedback, HallFaults, HallNotices):
         ended = ticket.finished_at
         if ended is None or (now - ended).total_seconds() > limit:
             at = ended.astimezone(self.config.timezone).strftime("%H:%M") if ended else "早些时候"
+            why = f"超过 {round(limit / 60)} 分钟的重新叫号时限" if limit else "本大厅过号后不再叫回"
             raise IllegalTransition(
-                f"{ticket.number} 号已于 {at} 过号，超过 {round(limit / 60)} 分钟的重新叫号时限，请办事人重新取号",
+                f"{ticket.number} 号已于 {at} 过号，{why}，请办事人重新取号",
                 action=lifecycle.CALL,
                 status=ticket.status.value,
             )

@@ -1,47 +1,92 @@
-// The hall manager's live view (/admin): refreshed whenever the event stream reports a change.
+// The hall manager's live view (/admin): what needs attention first, then every window at a glance
+// (pause, resume, sign a clerk out), then queues, faults, follow-ups, notices and today's figures.
+// Refreshed whenever the event stream reports a change, and every half minute (alerts such as an
+// idle window arise with time alone).
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const STATUS = { open: "办理中", paused: "暂停服务", closed: "未开放" };
-const row = (...cells) => Staff.el("tr", {}, ...cells.map((c) => (c instanceof Node ? c : Staff.el("td", {}, c ?? "—"))));
+const el = Staff.el;
+const POLL_MS = 30000;
+const REVEAL_MS = 120000;   // a revealed call-back number is masked again after two minutes
+const CONFIRM_MS = 20000;   // an unanswered confirm step goes away
+const NAME_KEY = "hallqueue.admin.name";
+const WINDOW_STATE = { busy: "服务中", idle: "空闲", paused: "暂停服务", closed: "未开放" };
+const TILE_STATE = { ...WINDOW_STATE, paused: "暂停" };  // a tile has room for few characters
+const TICKET_STATE = { called: "已叫号", serving: "办理中" };
+const FOLLOWUP_STATE = { overdue: "已超期", due_soon: "将到期", open: "跟进中" };
+const row = (...cells) => el("tr", {}, ...cells.map((c) => (c instanceof Node ? c : el("td", {}, c ?? "—"))));
 let zone;  // the hall's time zone, whatever this PC's is
-const time = (iso) => (iso ? new Date(iso).toLocaleTimeString("zh-CN", { hour12: false, timeZone: zone }) : "—");
-const dur = (s) => (s == null ? "—" : Staff.duration(s));
 let refreshing = null;
+let confirming = null;       // {window, act}: the tile showing its confirm step
+let confirmTimer = null;
+let noticesDirty = false;    // the manager is editing the notices: refreshes leave them alone
+const drafts = new Map();    // follow-up id -> the resolution being typed
+const revealed = new Map();  // follow-up id -> {phone, timer}
+let windows = [];            // the last overview's windows, for the confirm texts
 
+const time = (iso) => (iso ? new Date(iso).toLocaleTimeString("zh-CN", { hour12: false, timeZone: zone }) : "—");
+const hhmm = (iso) => (iso ? new Date(iso).toLocaleTimeString("zh-CN",
+  { hour12: false, timeZone: zone, hour: "2-digit", minute: "2-digit" }) : "");
+const dur = (s) => (s == null ? "—" : Staff.duration(s));
+
+// ------------------------------------------------------------------ messages, session
+
+let messageTimer = null;
 function show(text, ok = false) {
   $("message").textContent = text;
-  $("message").className = `message ${ok ? "ok" : "error"}`;
+  $("message").className = `message toast ${ok ? "ok" : "error"}`;
+  clearTimeout(messageTimer);
+  messageTimer = setTimeout(() => $("message").classList.add("hidden"), ok ? 6000 : 15000);
 }
+$("message").addEventListener("click", () => $("message").classList.add("hidden"));
 
 async function guarded(action) {
   try { await action(); } catch (e) {
-    if (e.status === 401 || e.status === 403) { signedOut(e.message); return; }
+    if (e.status === 401) { signedOut(e.message); return; }
     show(e.message);
   }
 }
 
 function signedOut(reason) {
   Staff.signOut();
+  sessionStorage.removeItem(NAME_KEY);
   $("view").classList.add("hidden");
   $("signout").classList.add("hidden");
+  $("me").textContent = "";
   $("login").classList.remove("hidden");
-  if (reason) { $("login-error").textContent = reason; $("login-error").classList.remove("hidden"); }
+  if (reason) loginError(reason);
 }
+
+function loginError(text) {
+  $("login-error").textContent = text;
+  $("login-error").classList.remove("hidden");
+}
+
+const MANAGERS_ONLY = "此页面供大厅管理人员使用，该账号不能在此登录；窗口人员请在窗口工作台登录。";
 
 $("login").addEventListener("submit", async (ev) => {
   ev.preventDefault();
+  let r;
   try {
-    const r = await Staff.api("POST", "/api/login", { login: $("login-name").value.trim(),
-                                                      password: $("login-password").value }, null);
-    if (!["manager", "admin"].includes(r.role)) throw new Error("此页面供大厅管理人员使用，该账号无权进入");
-    Staff.signIn(r.token);
-    $("login-password").value = "";
-    start();
+    r = await Staff.api("POST", "/api/login", { login: $("login-name").value.trim(),
+                                                password: $("login-password").value }, null);
   } catch (e) {
-    $("login-error").textContent = e.message;
-    $("login-error").classList.remove("hidden");
+    // This form names no window: a clerk's account is refused with window_required, since
+    // clerks sign in at a window, on the window console.
+    const clerk = e.code === "window_required";
+    loginError(clerk ? MANAGERS_ONLY : e.message);
+    return;
   }
+  $("login-password").value = "";
+  if (!["manager", "admin"].includes(r.role)) {
+    // Signed in, but not for this page: end the session just created, it has no use here.
+    await Staff.api("POST", "/api/logout", undefined, r.token).catch(() => {});
+    loginError(MANAGERS_ONLY + "本次登录已退出。");
+    return;
+  }
+  Staff.signIn(r.token);
+  sessionStorage.setItem(NAME_KEY, r.name);
+  start();
 });
 
 function start() {
@@ -49,8 +94,209 @@ function start() {
   $("login-error").classList.add("hidden");
   $("view").classList.remove("hidden");
   $("signout").classList.remove("hidden");
+  $("me").textContent = sessionStorage.getItem(NAME_KEY) || "";
   guarded(refresh);
 }
+
+// ------------------------------------------------------------------ keyed lists
+
+// Re-render only the items whose data changed: a refresh every few seconds must not wipe a
+// resolution being typed, a confirm step, or a button under the manager's finger.
+function patch(container, items, keyOf, sigOf, build, empty) {
+  if (!items.length) {
+    if (!container.firstElementChild?.classList.contains("empty")) container.replaceChildren(empty());
+    return;
+  }
+  const old = new Map([...container.children].filter((e) => e.dataset.key).map((e) => [e.dataset.key, e]));
+  const next = items.map((item) => {
+    const key = String(keyOf(item));
+    const sig = sigOf(item);
+    const have = old.get(key);
+    if (have && have.dataset.sig === sig) return have;
+    const made = build(item);
+    made.dataset.key = key;
+    made.dataset.sig = sig;
+    return made;
+  });
+  next.forEach((e, i) => { if (container.children[i] !== e) container.insertBefore(e, container.children[i] || null); });
+  while (container.children.length > next.length) container.lastElementChild.remove();
+}
+
+function flash(target) {
+  if (!target) return;
+  target.scrollIntoView({ behavior: "smooth", block: "center" });
+  target.classList.remove("flash");
+  void target.offsetWidth;  // restart the animation
+  target.classList.add("flash");
+  target.addEventListener("animationend", () => target.classList.remove("flash"), { once: true });
+}
+
+// ------------------------------------------------------------------ alerts
+
+function alertItem(a) {
+  const tag = a.level === "urgent" ? "紧急" : "提醒";
+  return el("button", { type: "button", class: `alert ${a.level}`, "data-alert": a.kind, onclick: () => {
+    if (a.window) flash(document.querySelector(`[data-window='${a.window}']`));
+    else if (a.followup) flash(document.querySelector(`[data-followup='${a.followup}']`));
+    else if (a.kind === "device_fault") flash($("faults-card"));
+    else if (a.service) flash(document.querySelector(`[data-service='${a.service}']`));
+  } }, el("span", { class: "tag" }, tag), el("span", { class: "text" }, a.message));
+}
+
+function renderAlerts(alerts) {
+  const urgent = alerts.filter((a) => a.level === "urgent").length;
+  $("alert-count").textContent = alerts.length
+    ? `${alerts.length} 项${urgent ? `，其中紧急 ${urgent} 项` : ""}` : "";
+  $("alert-count").className = `count ${urgent ? "urgent" : alerts.length ? "warning" : ""}`;
+  patch($("alerts"), alerts, (a) => `${a.kind}:${a.window ?? ""}:${a.service ?? ""}:${a.followup ?? ""}:${a.message}`,
+    (a) => a.level, alertItem, () => el("p", { class: "empty calm" }, "目前没有需要处理的事项"));
+}
+
+// ------------------------------------------------------------------ window tiles
+
+function tileState(w) {
+  if (w.status === "closed") return "closed";
+  if (w.status === "paused") return "paused";
+  return w.ticket ? "busy" : "idle";
+}
+
+function tile(w, flag) {
+  const state = tileState(w);
+  const open = w.status !== "closed";
+  const who = w.clerk_name
+    ? el("div", { class: "who" }, el("span", { class: "clerk" }, w.clerk_name), " ",
+         el("span", { class: "no" }, w.staff_no ? `工号 ${w.staff_no}` : ""))
+    : el("div", { class: "who none" }, "无人登录");
+  const held = w.ticket ? [el("b", {}, w.ticket), ` ${TICKET_STATE[w.ticket_status] || ""}`] : [];
+  const acts = el("div", { class: "acts" });
+  if (open) {
+    acts.append(w.status === "paused"
+      ? el("button", { type: "button", "data-act": "resume", onclick: () => act(w.number, "resume") }, "恢复服务")
+      : el("button", { type: "button", "data-act": "pause", onclick: () => ask(w.number, "pause") }, "暂停"),
+    el("button", { type: "button", "data-act": "sign-out", onclick: () => ask(w.number, "sign-out") }, "签退"));
+  }
+  const box = el("div", { class: `tile s-${state}${flag ? ` flag-${flag}` : ""}`, "data-window": w.number,
+                          title: w.since ? `${w.number} 号窗口 ${w.name}：${WINDOW_STATE[state]}，状态自 ${hhmm(w.since)} 起` : w.name },
+    el("div", { class: "top" }, el("span", { class: "num" }, String(w.number)), " ", el("span", { class: "name" }, w.name)),
+    who,
+    el("div", { class: "ticket" }, el("span", { class: "state" }, TILE_STATE[state]), el("span", { class: "held" }, ...held)),
+    acts);
+  if (confirming && confirming.window === w.number) box.append(confirmStep(w));
+  return box;
+}
+
+function confirmStep(w) {
+  const pausing = confirming.act === "pause";
+  const text = pausing ? `暂停 ${w.number} 号窗口（${w.name}）的服务？`
+                       : `将 ${w.clerk_name || "该工作人员"} 从 ${w.number} 号窗口签退？`;
+  return el("div", { class: "confirm", role: "dialog", "aria-label": text }, el("p", {}, text),
+    el("div", { class: "confirm-acts" },
+      el("button", { type: "button", class: "warn", "data-act": "confirm", onclick: () => act(w.number, confirming.act) },
+         pausing ? "确认暂停" : "确认签退"),
+      el("button", { type: "button", "data-act": "cancel", onclick: () => ask(null) }, "取消")));
+}
+
+function ask(number, what) {
+  confirming = number === null ? null : { window: number, act: what };
+  clearTimeout(confirmTimer);
+  if (confirming) confirmTimer = setTimeout(() => ask(null), CONFIRM_MS);
+  renderWindows();
+}
+document.addEventListener("keydown", (ev) => { if (ev.key === "Escape" && confirming) ask(null); });
+
+function act(number, what) {
+  const w = windows.find((x) => x.number === number) || { number, name: "" };
+  confirming = null;
+  clearTimeout(confirmTimer);
+  guarded(async () => {
+    await Staff.api("POST", `/api/windows/${number}/${what}`);
+    show({ pause: `${number} 号窗口已暂停服务`, resume: `${number} 号窗口已恢复服务`,
+           "sign-out": `已将 ${w.clerk_name || "工作人员"} 从 ${number} 号窗口签退` }[what], true);
+  }).then(() => guarded(refresh));
+}
+
+let windowFlags = {};
+function renderWindows() {
+  const counts = { busy: 0, idle: 0, paused: 0, closed: 0 };
+  for (const w of windows) counts[tileState(w)] += 1;
+  $("window-summary").replaceChildren(...Object.entries(counts).map(([k, n]) =>
+    el("span", { class: `sum s-${k}` }, `${WINDOW_STATE[k]} ${n}`)));
+  patch($("windows"), windows, (w) => w.number,
+    (w) => JSON.stringify([w, windowFlags[w.number] || "", confirming?.window === w.number ? confirming.act : "", zone]),
+    (w) => tile(w, windowFlags[w.number]), () => el("p", { class: "empty" }, "大厅没有配置窗口"));
+}
+
+// ------------------------------------------------------------------ follow-ups
+
+function followupItem(f) {
+  const input = el("input", { placeholder: "整改情况（必填，至少 2 个字）", maxlength: "500", "aria-label": "整改情况",
+    oninput: () => drafts.set(f.id, input.value) });
+  input.value = drafts.get(f.id) || "";
+  const form = el("form", { class: "close", novalidate: "", onsubmit: (ev) => {
+    ev.preventDefault();
+    const resolution = input.value.trim();
+    if ([...resolution].length < 2) { show("请填写整改情况（至少 2 个字）后再办结"); input.focus(); return; }
+    guarded(async () => {
+      await Staff.api("POST", `/api/followups/${f.id}/close`, { resolution });
+      drafts.delete(f.id);
+      hidePhone(f.id);
+      show(`已办结 ${f.number} 号的差评跟进`, true);
+      await refresh();
+    });
+  } }, input, el("button", { class: "primary", type: "submit" }, "办结"));
+
+  const who = f.clerk_name ? `（${f.clerk_name}）` : "";
+  const parts = [el("div", { class: "head" },
+    el("span", { class: "what" }, `${f.number} 号 · ${f.window} 号窗口${who} · ${f.level_label}`
+      + (f.reasons.length ? ` · ${f.reasons.join("、")}` : "")),
+    el("span", { class: `fstate ${f.state}` }, FOLLOWUP_STATE[f.state] || ""))];
+  parts.push(el("div", { class: "comment" }, f.comment ? `留言：“${f.comment}”` : "未留言"));
+  parts.push(el("div", { class: `due ${f.state}` },
+    `限 ${f.due} 前办结 · 开于 ${new Date(f.opened_at).toLocaleString("zh-CN", { hour12: false, timeZone: zone })}`));
+  parts.push(form);
+  // After the form in the page's order (its first input and button are the close form's), shown
+  // above it by CSS.
+  if (f.phone_masked) {
+    const shown = revealed.get(f.id)?.phone;
+    const number = el("span", { class: "phone-number" }, shown || f.phone_masked);
+    const button = el("button", { type: "button", class: "reveal", "data-reveal": f.id,
+      onclick: () => (revealed.has(f.id) ? hidePhone(f.id) : revealPhone(f.id)) }, shown ? "隐藏号码" : "查看号码");
+    parts.push(el("div", { class: "phone" }, "回访电话 ", number, " ", button));
+  } else {
+    parts.push(el("div", { class: "phone none" }, "未留回访电话"));
+  }
+  return el("div", { class: `followup ${f.state}`, "data-followup": f.id }, ...parts);
+}
+
+function phoneRow(id) { return document.querySelector(`[data-followup='${id}'] .phone:not(.none)`); }
+
+async function revealPhone(id) {
+  await guarded(async () => {
+    const r = await Staff.api("GET", `/api/followups/${id}/phone`);
+    clearTimeout(revealed.get(id)?.timer);
+    revealed.set(id, { phone: r.phone, timer: setTimeout(() => hidePhone(id), REVEAL_MS) });
+    const at = phoneRow(id);
+    if (at) {
+      at.querySelector(".phone-number").textContent = r.phone;
+      at.querySelector(".reveal").textContent = "隐藏号码";
+    }
+  });
+}
+
+function hidePhone(id) {
+  if (!revealed.has(id)) return;
+  clearTimeout(revealed.get(id).timer);
+  revealed.delete(id);
+  const at = phoneRow(id);
+  const item = document.querySelector(`[data-followup='${id}']`);
+  if (at && item) {
+    // The masked form is in the item's signature: its data, as the overview gave it.
+    at.querySelector(".phone-number").textContent = JSON.parse(item.dataset.sig).phone_masked;
+    at.querySelector(".reveal").textContent = "查看号码";
+  }
+}
+
+// ------------------------------------------------------------------ the rest
 
 function ratingText(r) {
   return r.ratings ? `${r.ratings} 条，均分 ${r.avg_rating}${r.low_ratings ? `，差评 ${r.low_ratings}` : ""}` : "—";
@@ -60,52 +306,52 @@ async function refresh() {
   const o = await Staff.api("GET", "/api/admin/overview");
   zone = o.timezone;
   $("clock").textContent = `营业日 ${o.business_day} · 更新于 ${time(o.at)}`;
-  $("windows").replaceChildren(...o.windows.map((w) => row(`${w.number} ${w.name}`,
-    Staff.el("td", { class: w.status }, STATUS[w.status]), w.clerk, w.ticket, time(w.since))));
+  windowFlags = {};
+  for (const a of o.alerts) {
+    if (a.window && windowFlags[a.window] !== "urgent") windowFlags[a.window] = a.level;
+  }
+  renderAlerts(o.alerts);
+  windows = o.windows;
+  if (confirming && !windows.some((w) => w.number === confirming.window && w.status !== "closed")) confirming = null;
+  renderWindows();
+
   const waiting = o.services.filter((s) => s.waiting > 0).sort((a, b) => b.longest_wait_s - a.longest_wait_s);
   $("waiting-total").textContent = waiting.reduce((n, s) => n + s.waiting, 0);
-  $("services").replaceChildren(...(waiting.length ? waiting.map((s) => row(s.name, s.waiting, dur(s.longest_wait_s)))
-                                                     : [row("目前无人等候", "", "")]));
-  $("faults").replaceChildren(...(o.faults.length ? o.faults.map((f) => row(f.device, f.component, f.message || f.state, time(f.since)))
-                                                  : [row("设备正常", "", "", "")]));
-  $("followups").replaceChildren(...(o.followups.length ? o.followups.map(followupItem) : [Staff.el("p", {}, "没有待办的差评跟进")]));
-  if (document.activeElement !== $("notices")) $("notices").value = o.notices.join("\n");
+  $("services").replaceChildren(...(waiting.length
+    ? waiting.map((s) => { const r = row(s.name, s.waiting, dur(s.longest_wait_s)); r.dataset.service = s.code; return r; })
+    : [row("目前无人等候", "", "")]));
+  $("faults").replaceChildren(...(o.faults.length
+    ? o.faults.map((f) => { const r = row(f.what, f.state_label, time(f.since)); r.className = "fault-row"; return r; })
+    : [row("设备正常", "", "")]));
+  patch($("followups"), o.followups, (f) => f.id, (f) => JSON.stringify(f), followupItem,
+    () => el("p", { class: "empty calm" }, "没有待办的差评跟进"));
+  if (!noticesDirty && document.activeElement !== $("notices")) $("notices").value = o.notices.join("\n");
   $("today-services").replaceChildren(...o.today.services.map((r) => row(r.name, r.issued, r.served, r.no_show,
     dur(r.avg_wait_s), dur(r.max_wait_s), dur(r.avg_service_s), ratingText(r))));
   $("today-windows").replaceChildren(...o.today.windows.map((r) => row(r.name, r.issued, r.served, r.no_show,
     dur(r.avg_wait_s), dur(r.max_wait_s), dur(r.avg_service_s), ratingText(r))));
 }
 
-function followupItem(f) {
-  const input = Staff.el("input", { placeholder: "整改情况（必填）", required: "" });
-  const form = Staff.el("form", { onsubmit: (ev) => { ev.preventDefault(); guarded(async () => {
-    await Staff.api("POST", `/api/followups/${f.id}/close`, { resolution: input.value.trim() });
-    show(`已办结 ${f.number} 号的差评跟进`, true);
-    await refresh();
-  }); } }, input, Staff.el("button", { class: "primary", type: "submit" }, "办结"));
-  return Staff.el("div", { class: "followup", "data-followup": f.id },
-    Staff.el("div", {}, `${f.number} 号 · ${f.window} 号窗口${f.clerk ? `（${f.clerk}）` : ""} · ${f.level_label}`
-      + (f.reasons.length ? ` · ${f.reasons.join("、")}` : "")),
-    Staff.el("div", { class: "due" }, `开于 ${new Date(f.opened_at).toLocaleString("zh-CN", { hour12: false, timeZone: zone })}，限 ${f.due} 前办结`),
-    form);
-}
-
+$("notices").addEventListener("input", () => { noticesDirty = true; });
 $("notices-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
   guarded(async () => {
     await Staff.api("PUT", "/api/notices", { notices: $("notices").value.split("\n") });
+    noticesDirty = false;
     show("通知已更新，综合屏即时显示", true);
   });
 });
 $("signout").addEventListener("click", () => guarded(async () => { await Staff.api("POST", "/api/logout"); signedOut(); }));
 
+const live = () => Staff.token() && !$("view").classList.contains("hidden");
 Staff.follow((msg) => {
-  if (msg.type !== "event" || !Staff.token() || $("view").classList.contains("hidden")) return;
+  if (msg.type !== "event" || !live()) return;
   clearTimeout(refreshing);
   refreshing = setTimeout(() => guarded(refresh), 300);  // a burst of events, one refresh
 }, (ok) => {
   $("link").className = ok ? "link" : "link lost";
   $("link").textContent = ok ? "● 实时" : "连接中断，正在重连…";
 });
+setInterval(() => { if (live()) guarded(refresh); }, POLL_MS);
 
 if (Staff.token()) start();

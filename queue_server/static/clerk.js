@@ -3,15 +3,60 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const session = { window: null, login: null, role: null, ticket: null, status: null, services: [] };
+const session = {
+  window: null, login: null, name: null, role: null,
+  ticket: null, status: null, since: null, services: [], allServices: [],
+  recallMinutes: null,  // the hall's 过号 call-back limit, when the server tells it
+};
 // Who sees what: window staff the window's console, the 咨询台 (reception) its ticket form, an
 // admin both. The server enforces the same roles; this only keeps refused buttons off the screen.
 const RECEPTION_ROLES = ["reception", "admin"];
+const UNDO_SECONDS = 5;
+const NO_SHOWS = "hallqueue.noshows";
+// Times are shown in the hall's time zone and measured on the server's clock: a clerk PC whose
+// clock is a few minutes off must not show a ticket called "-2分" ago.
+const hall = { timezone: undefined, skew: 0 };
+// A 过号 counting down (see startNoShow): { ticket, deadline (ms, this PC's clock) }.
+let pending = null;
 
-function show(text, ok = false) {
-  const box = $("message");
-  box.textContent = text;
-  box.className = `message ${ok ? "ok" : "error"}`;
+// ------------------------------------------------------------------ time
+
+const serverNow = () => Date.now() + hall.skew;
+
+// "35秒", "1分05秒", "1小时02分": the seconds padded so the line does not jitter as it counts.
+function clock(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const pad = (n) => String(n).padStart(2, "0");
+  if (s < 60) return `${s}秒`;
+  if (s < 3600) return `${Math.floor(s / 60)}分${pad(s % 60)}秒`;
+  return `${Math.floor(s / 3600)}小时${pad(Math.floor((s % 3600) / 60))}分`;
+}
+
+function hhmm(iso) {
+  try {
+    return new Intl.DateTimeFormat("zh-CN", { hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+                                              timeZone: hall.timezone }).format(new Date(iso));
+  } catch (e) {  // an unknown time zone name: the PC's own clock is the hall's
+    return new Date(iso).toTimeString().slice(0, 5);
+  }
+}
+
+// ------------------------------------------------------------------ the message line
+
+// The message line has a fixed height (clerk.css): a message appearing never moves the buttons.
+// It may carry one of two buttons: 撤销 while a 过号 counts down, 重新叫回 after one.
+let recallBack = null;  // { number, until (ms on the server clock, or null when the limit is unknown) }
+
+function show(text, kind = "error", { undo = false, callBack = null } = {}) {
+  $("message").className = `message ${kind}`;
+  $("message-text").textContent = text;
+  $("undo").classList.toggle("hidden", !undo);
+  recallBack = callBack;
+  $("recall-back").classList.toggle("hidden", !callBack);
+}
+
+function clearMessage() {
+  show("", "empty");
 }
 
 async function run(action) {
@@ -23,19 +68,49 @@ async function run(action) {
   }
 }
 
+// One action at a time, in the order asked: a 过号 being sent lands before the next action
+// starts. An action waiting its turn runs only if it still makes sense then (`allowed`): a double
+// press of N calls one number, not one and then a "尚未办结" refusal. (The event stream may show
+// the new state before the action's own answer arrives, so a key pressed on seeing it must wait,
+// not be dropped.)
+let queue = Promise.resolve();
+let busy = false;
+function guarded(action, allowed = () => true) {
+  queue = queue.then(async () => {
+    if (!allowed()) return;
+    busy = true;
+    try {
+      await run(action);
+    } finally {
+      busy = false;
+    }
+  });
+  return queue;
+}
+const enabled = (id) => () => !$(id).disabled;
+
+// ------------------------------------------------------------------ signing in and out
+
 function signOut(reason) {
+  pending = null;
   Staff.signOut();
-  sessionStorage.removeItem("hallqueue.window");
-  sessionStorage.removeItem("hallqueue.role");
+  for (const key of ["hallqueue.window", "hallqueue.role", "hallqueue.login", "hallqueue.name"]) {
+    sessionStorage.removeItem(key);
+  }
+  session.window = null;
+  closeForms();
   $("console").classList.add("hidden");
   $("signout").classList.add("hidden");
   $("login").classList.remove("hidden");
   $("who").textContent = "";
+  $("title").textContent = "窗口叫号";
   if (reason) { $("login-error").textContent = reason; $("login-error").classList.remove("hidden"); }
 }
 
 async function loadWindows() {
   const state = await Staff.api("GET", "/api/state", undefined, null);
+  hall.timezone = state.hall.timezone || undefined;
+  hall.skew = Date.parse(state.at) - Date.now();
   $("login-window").replaceChildren(Staff.el("option", { value: "" }, "咨询台（不在窗口）"),
     ...state.windows.map((w) => Staff.el("option", { value: w.number }, `${w.number} 号 ${w.name}`)));
   if (state.windows.length) $("login-window").value = String(state.windows[0].number);
@@ -58,18 +133,24 @@ $("login").addEventListener("submit", async (ev) => {
     Staff.signIn(result.token);
     sessionStorage.setItem("hallqueue.window", String(result.window ?? ""));
     sessionStorage.setItem("hallqueue.login", result.login);
+    sessionStorage.setItem("hallqueue.name", result.name || result.login);
     sessionStorage.setItem("hallqueue.role", result.role);
     $("login-password").value = "";
-    start(result.window, result.login, result.role);
+    start(result.window, result.login, result.role, result.name);
   } catch (e) {
     $("login-error").textContent = e.message;
     $("login-error").classList.remove("hidden");
   }
 });
 
-async function start(window, login, role) {
+function showWho(name, staffNo) {
+  $("who").textContent = `${name || session.login}${staffNo ? ` · 工号 ${staffNo}` : ""}`;
+}
+
+async function start(window, login, role, name) {
   session.window = window || null;
   session.login = login;
+  session.name = name || login;
   session.role = role;
   const desk = RECEPTION_ROLES.includes(role);
   $("login").classList.add("hidden");
@@ -78,125 +159,450 @@ async function start(window, login, role) {
   $("signout").classList.remove("hidden");
   $("window-console").classList.toggle("hidden", !session.window);
   $("reception").classList.toggle("hidden", !desk);
-  $("who").textContent = `${login} · ${session.window ? `${session.window} 号窗口` : "咨询台"}`;
+  $("title").textContent = session.window ? `${session.window} 号窗口` : "咨询台";
+  showWho(session.name, null);
+  clearMessage();
   if (session.window) await run(refresh);
   if (desk) { await run(loadReceptionServices); await run(refreshPrinter); }
 }
 
-async function loadReceptionServices() {
-  const { services } = await Staff.api("GET", "/api/services", undefined, null);
-  $("reception-service").replaceChildren(...services.map((s) => Staff.el("option", { value: s.code }, s.name)));
-}
+// ------------------------------------------------------------------ the window's state
+
+// Refreshes overlap (an action's own, and those the event stream sets off); answers may come back
+// out of order. Only an answer to a later request than the one shown is used, so the console
+// never steps back to an older state (which would, say, drop a 过号 counting down).
+let refreshes = 0;
+let shownRefresh = 0;
 
 async function refresh() {
+  if (!session.window) return;
+  const mine = ++refreshes;
   const q = await Staff.api("GET", `/api/windows/${session.window}/queue`);
+  if (mine < shownRefresh || !session.window) return;
+  shownRefresh = mine;
   session.ticket = q.ticket;
   session.status = q.status;
+  session.since = q.since;
   session.services = q.services.map((s) => s.code);
+  session.allServices = q.all_services;
+  if (typeof q.no_show_recall_minutes === "number") session.recallMinutes = q.no_show_recall_minutes;
+  // The 过号 counting down is for the ticket in hand; if someone else (the hall manager) ended
+  // or moved it meanwhile, there is nothing left to send.
+  if (pending && q.ticket?.id !== pending.ticket.id) {
+    show(`${pending.ticket.number} 号已不在本窗口，未记过号`, "info");
+    pending = null;
+  }
   $("title").textContent = `${q.window} 号窗口 · ${q.name}`;
+  if (q.clerk_name) showWho(q.clerk_name, q.staff_no);
   $("queue-rows").replaceChildren(...q.services.map((s) => Staff.el("tr", {},
     Staff.el("td", {}, s.name), Staff.el("td", {}, `${s.waiting} 人`), Staff.el("td", {}, s.next.join("、") || "—"))));
-  const options = q.all_services.map((s) => Staff.el("option", { value: s.code }, s.name));
-  if (!$("transfer-service").options.length) $("transfer-service").replaceChildren(...options);
   $("act-pause").firstChild.textContent = q.status === "paused" ? "恢复" : "暂停";
-  renderTicket();
+  render();
 }
 
-function renderTicket() {
+function render() {
+  const paused = session.status === "paused";
+  $("state-bar").classList.toggle("paused", paused);
+  $("paused").classList.toggle("hidden", !paused);
+  $("paused").textContent = paused ? `暂停中 · 自 ${session.since ? hhmm(session.since) : "刚才"} 起，按 P 恢复` : "";
+
   const t = session.ticket;
   $("ticket").classList.toggle("hidden", !t);
+  $("ticket").classList.toggle("leaving", !!pending);
   $("ticket-none").classList.toggle("hidden", !!t);
-  const paused = session.status === "paused";
-  $("act-call").disabled = !!t || paused;
-  $("act-call-number").disabled = !!t || paused;
-  for (const id of ["act-recall", "act-no-show", "act-start"]) $(id).disabled = !t || t.status !== "called";
-  $("act-finish").disabled = !t;
-  $("act-transfer").disabled = !t;
+  $("ticket-none").textContent = paused ? "本窗口暂停服务，不叫新号" : "暂无办理中的号，按 N 叫号";
+
+  // While a 过号 counts down the ticket is on its way out: the buttons already fit what comes
+  // after it (叫号 ready), and pressing one sends the 过号 first.
+  const held = pending ? null : t;
+  $("act-call").disabled = !!held || paused;
+  $("act-call-number").disabled = !!held || paused;
+  for (const id of ["act-recall", "act-no-show", "act-start"]) $(id).disabled = !held || held.status !== "called";
+  $("act-finish").disabled = !held;
+  $("act-transfer").disabled = !held;
+  if (!held && !$("transfer").classList.contains("hidden")) closeForms();
   if (!t) return;
   $("ticket-number").textContent = t.number;
+  $("ticket-status").className = `badge ${pending ? "leaving" : t.status}`;
+  $("ticket-status").textContent = pending ? "将记为过号"
+    : t.status === "called" && t.call_count > 1 ? `${t.status_label}（第 ${t.call_count} 次）` : t.status_label;
   $("ticket-service").textContent = t.service_name;
   $("ticket-priority").textContent = t.priority === "normal" ? "" : `【${t.priority_label}】请核验证件`;
-  $("ticket-status").textContent = t.status_label;
   tickTimes();
 }
 
 function tickTimes() {
   const t = session.ticket;
   if (!t) return;
-  const now = Date.now();
+  const now = serverNow();
   const called = Date.parse(t.called_at);
-  $("ticket-waited").textContent = Staff.duration((called - Date.parse(t.issued_at)) / 1000);
-  $("ticket-served").textContent = Staff.duration((now - Date.parse(t.started_at || t.called_at)) / 1000);
+  $("ticket-timer").textContent = t.started_at
+    ? `办理 ${clock((now - Date.parse(t.started_at)) / 1000)}`
+    : `已叫号 ${clock((now - called) / 1000)}`;
+  $("ticket-waited").textContent = ` · 取号后等候 ${clock((called - Date.parse(t.issued_at)) / 1000)}`;
 }
-setInterval(tickTimes, 1000);
 
-const ticketAction = (action, body) => run(async () => {
-  const t = await Staff.api("POST", `/api/tickets/${session.ticket.id}/${action}`, body);
-  const said = { recall: `已重呼 ${t.number} 号（第 ${t.call_count} 次）`, "no-show": `${t.number} 号已过号`,
-                 start: `${t.number} 号开始办理`, finish: `${t.number} 号已办结`,
-                 transfer: `${t.number} 号已转至 ${t.service_name}` }[action];
-  // Refresh first: when the message shows, the buttons already fit the new state (a key pressed
-  // on seeing "已过号" then calls the next number instead of meeting a still-disabled 叫号).
+// ------------------------------------------------------------------ 过号 with undo
+
+// 过号 is sent only after UNDO_SECONDS: a slip of the X key costs a visitor their turn, so the
+// clerk gets a few seconds to take it back (撤销, Z or Esc). Any other action sends it first.
+function startNoShow() {
+  if (!session.ticket || pending) return;
+  closeForms();
+  pending = { ticket: session.ticket, deadline: Date.now() + UNDO_SECONDS * 1000 };
+  showCountdown();
+  render();
+}
+
+function showCountdown() {
+  const left = Math.max(1, Math.ceil((pending.deadline - Date.now()) / 1000));
+  show(`${pending.ticket.number} 号将记为过号（${left} 秒）`, "warn", { undo: true });
+}
+
+function undoNoShow() {
+  if (!pending) return;
+  const number = pending.ticket.number;
+  pending = null;
+  show(`已撤销过号，${number} 号仍在本窗口`, "ok");
+  render();
+}
+
+// Sends the 过号 counting down, if any; returns what to tell the clerk ("" when none was).
+async function sendNoShow() {
+  if (!pending) return "";
+  const { ticket } = pending;
+  pending = null;  // before the request: nothing else may send it again
+  render();
+  let t;
+  try {
+    t = await Staff.api("POST", `/api/tickets/${ticket.id}/no-show`);
+  } catch (e) {
+    await refresh().catch(() => {});
+    throw e;
+  }
   await refresh();
-  show(said, true);
+  return noShowDone(t);
+}
+
+function noShowDone(t) {
+  if (t.status === "waiting") {  // the hall's rules send a first 过号 back to the queue
+    show(`${t.number} 号过号，已排回队尾等候`, "ok");
+    return `${t.number} 号过号，已排回队尾`;
+  }
+  rememberNoShow(t);
+  const m = session.recallMinutes;
+  const finished = Date.parse(t.finished_at || new Date(serverNow()).toISOString());
+  if (m === 0) {
+    show(`${t.number} 号已过号。本大厅过号后不再叫回，办事人需重新取号`, "ok");
+  } else if (m) {
+    show(`${t.number} 号已过号。办事人 ${m} 分钟内回来，可用指定叫号叫回`, "ok",
+         { callBack: { number: t.number, until: finished + m * 60000 } });
+  } else {
+    show(`${t.number} 号已过号。办事人在大厅规定的时限内回来，可用指定叫号叫回`, "ok",
+         { callBack: { number: t.number, until: null } });
+  }
+  return `${t.number} 号已过号`;
+}
+
+// This window's 过号 numbers today, offered in the 指定叫号 form for a visitor who comes back
+// after the message about them is gone.
+function recentNoShows() {
+  let list = [];
+  try { list = JSON.parse(sessionStorage.getItem(NO_SHOWS) || "[]"); } catch (e) { list = []; }
+  const m = session.recallMinutes;
+  const today = dayOf(serverNow());
+  return list.filter((x) => x.window === session.window && dayOf(Date.parse(x.at)) === today
+    && (m === null || Date.parse(x.at) + m * 60000 > serverNow()));
+}
+
+function dayOf(ms) {
+  try {
+    return new Intl.DateTimeFormat("zh-CN", { timeZone: hall.timezone }).format(new Date(ms));
+  } catch (e) {
+    return new Date(ms).toDateString();
+  }
+}
+
+function rememberNoShow(t) {
+  const list = recentNoShows().filter((x) => x.number !== t.number);
+  list.unshift({ number: t.number, at: t.finished_at || new Date(serverNow()).toISOString(), window: session.window });
+  sessionStorage.setItem(NO_SHOWS, JSON.stringify(list.slice(0, 6)));
+}
+
+function forgetNoShow(number) {
+  sessionStorage.setItem(NO_SHOWS, JSON.stringify(recentNoShows().filter((x) => x.number !== number)));
+}
+
+// Leaving the page (closing the tab, signing out of Windows) still records the 过号: a keepalive
+// request outlives the page.
+window.addEventListener("pagehide", () => {
+  if (!pending || !Staff.token()) return;
+  const { ticket } = pending;
+  pending = null;
+  fetch(`/api/tickets/${ticket.id}/no-show`, {
+    method: "POST", keepalive: true, headers: { Authorization: `Bearer ${Staff.token()}` },
+  }).catch(() => {});
 });
+
+setInterval(() => {
+  if (pending && Date.now() >= pending.deadline) {
+    // Sent in its turn; while another action runs, that action sends it itself.
+    if (!busy) guarded(sendNoShow, () => !!pending);
+  } else if (pending) {
+    showCountdown();
+  }
+  if (recallBack && recallBack.until !== null && serverNow() > recallBack.until) {
+    recallBack = null;
+    $("recall-back").classList.add("hidden");
+  }
+  tickTimes();
+}, 250);
+
+// ------------------------------------------------------------------ the actions
+
+const ticketAction = (action, body, allowed = () => !!session.ticket && !pending) => guarded(async () => {
+  const t = await Staff.api("POST", `/api/tickets/${session.ticket.id}/${action}`, body);
+  const said = { recall: `已重呼 ${t.number} 号（第 ${t.call_count} 次）`, start: `${t.number} 号开始办理`,
+                 finish: `${t.number} 号已办结`, transfer: `${t.number} 号已转至 ${t.service_name}` }[action];
+  // Refresh first: when the message shows, the buttons already fit the new state (a key pressed
+  // on seeing "已办结" then calls the next number instead of meeting a still-disabled 叫号).
+  await refresh();
+  show(said, "ok");
+}, allowed);
+
+const joined = (first, next) => (first ? `${first}；${next}` : next);
+
+async function callNumber(number) {
+  const t = await Staff.api("POST", `/api/windows/${session.window}/call`, { number });
+  forgetNoShow(t.number);
+  await refresh();
+  return `已叫 ${t.number} 号`;
+}
 
 const actions = {
-  "act-call": () => run(async () => {
+  "act-call": () => guarded(async () => {
+    const before = await sendNoShow();
     const t = await Staff.api("POST", `/api/windows/${session.window}/call-next`);
-    if (t) show(`已叫 ${t.number} 号`, true); else show("本窗口的业务暂时没有等候的号");
     await refresh();
-  }),
-  "act-recall": () => ticketAction("recall"),
-  "act-no-show": () => ticketAction("no-show"),
-  "act-start": () => ticketAction("start"),
-  "act-finish": () => ticketAction("finish"),
-  "act-transfer": () => { $("transfer").classList.remove("hidden"); $("transfer-service").focus(); },
-  "act-call-number": () => { $("call-number").classList.remove("hidden"); $("call-number-value").focus(); },
-  "act-pause": () => run(async () => {
+    if (t) show(joined(before, `已叫 ${t.number} 号`), "ok");
+    else show(joined(before, "本窗口的业务暂时没有等候的号"), "info");
+  }, enabled("act-call")),
+  "act-recall": () => ticketAction("recall", undefined, enabled("act-recall")),
+  "act-no-show": startNoShow,
+  "act-start": () => ticketAction("start", undefined, enabled("act-start")),
+  "act-finish": () => ticketAction("finish", undefined, enabled("act-finish")),
+  "act-transfer": openTransfer,
+  "act-call-number": () => guarded(async () => {
+    await sendNoShow();
+    openCallNumber("");
+  }, enabled("act-call-number")),
+  "act-pause": () => {
+    // What the clerk saw when pressing: a second press queued behind the first must not undo it.
     const change = session.status === "paused" ? "resume" : "pause";
-    await Staff.api("POST", `/api/windows/${session.window}/${change}`);
-    show(change === "pause" ? "本窗口已暂停服务" : "本窗口已恢复服务", true);
-    await refresh();
-  }),
-  "act-rate": () => run(async () => {
+    return guarded(async () => {
+      const before = await sendNoShow();
+      await Staff.api("POST", `/api/windows/${session.window}/${change}`);
+      await refresh();
+      show(joined(before, change === "pause" ? "本窗口已暂停服务" : "本窗口已恢复服务"), "ok");
+    }, () => !!session.window && (session.status === "paused") === (change === "resume"));
+  },
+  "act-rate": () => guarded(async () => {
+    const before = await sendNoShow();
     await Staff.api("POST", `/api/windows/${session.window}/request-rating`);
-    show("已请办事人在评价器上评价", true);
-  }),
+    show(joined(before, "已请办事人在评价器上评价"), "ok");
+  }, () => !!session.window),
 };
-for (const [id, act] of Object.entries(actions)) $(id).addEventListener("click", act);
+for (const [id, act] of Object.entries(actions)) $(id).addEventListener("click", () => act());
 
-$("transfer").addEventListener("submit", (ev) => {
-  ev.preventDefault();
-  $("transfer").classList.add("hidden");
-  ticketAction("transfer", { service: $("transfer-service").value });
+$("undo").addEventListener("click", undoNoShow);
+$("recall-back").addEventListener("click", () => {
+  if (recallBack) openCallNumber(recallBack.number);
 });
-$("call-number").addEventListener("submit", (ev) => {
-  ev.preventDefault();
-  $("call-number").classList.add("hidden");
-  run(async () => {
-    const t = await Staff.api("POST", `/api/windows/${session.window}/call`,
-                              { number: $("call-number-value").value.trim().toUpperCase() });
-    show(`已叫 ${t.number} 号`, true);
-    await refresh();
-  });
-});
-for (const b of document.querySelectorAll("form.inline .cancel")) {
-  b.addEventListener("click", () => b.closest("form").classList.add("hidden"));
-}
-$("signout").addEventListener("click", () => run(async () => {
+$("signout").addEventListener("click", () => guarded(async () => {
+  await sendNoShow();
   await Staff.api("POST", "/api/logout");
   signOut();
-}));
+}, () => !!Staff.token()));
+
+// ------------------------------------------------------------------ the forms below the buttons
+
+const FORMS = ["transfer", "call-number"];
+
+function formOpen() {
+  return FORMS.some((id) => !$(id).classList.contains("hidden"));
+}
+
+function closeForms() {
+  for (const id of FORMS) {
+    const form = $(id);
+    // A hidden input keeping the focus would swallow the shortcut keys.
+    if (form.contains(document.activeElement)) document.activeElement.blur();
+    form.classList.add("hidden");
+  }
+}
+
+function openForm(id) {
+  closeForms();
+  $(id).classList.remove("hidden");
+  if (id === "transfer") fitTransferList();
+  // Only when the screen is too short for the form even so: scrolling moves the buttons.
+  if ($(id).getBoundingClientRect().bottom > window.innerHeight) $(id).scrollIntoView({ block: "nearest" });
+}
+
+// The transfer list takes the room left on this screen, no more: the page must not scroll (which
+// would move the buttons) just because the list opened.
+function fitTransferList() {
+  const list = $("transfer-list");
+  const below = $("transfer-hint").getBoundingClientRect().height + 40;  // the hint, the card's padding
+  const room = window.innerHeight - list.getBoundingClientRect().top - below;
+  list.style.maxHeight = `${Math.max(120, Math.floor(room))}px`;
+}
+window.addEventListener("resize", () => { if (!$("transfer").classList.contains("hidden")) fitTransferList(); });
+
+for (const b of document.querySelectorAll("form.panel .cancel")) b.addEventListener("click", closeForms);
+
+// 指定叫号: empty each time it opens (last visitor's number must not be called by a stray Enter),
+// unless 重新叫回 fills in the 过号 number it is for.
+function openCallNumber(number) {
+  $("call-number-value").value = number;
+  const recent = recentNoShows();
+  $("recent-no-shows").replaceChildren(...(recent.length ? [
+    Staff.el("span", {}, "本窗口今天过号："),
+    ...recent.map((x) => Staff.el("button", {
+      type: "button", class: "chip", "data-number": x.number,
+      onclick: () => { $("call-number-value").value = x.number; $("call-number-value").focus(); },
+    }, `${x.number}（${hhmm(x.at)}）`)),
+  ] : [Staff.el("span", {}, "叫等候中的号，或叫回刚过号又回来的办事人")]));
+  openForm("call-number");
+  $("call-number-value").focus();
+}
+
+$("call-number").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const number = $("call-number-value").value.trim().toUpperCase();
+  closeForms();
+  guarded(async () => show(await callNumber(number), "ok"));
+});
+
+// 转移: a searchable list grouped by department. Typing narrows it by name, department or pinyin
+// initials (水 or sf: 水费缴纳); ↑↓ and Enter choose, Enter alone takes a single match.
+let transferShown = [];
+let transferActive = -1;
+
+function openTransfer() {
+  if (!session.ticket || pending) return;
+  $("transfer-search").value = "";
+  $("transfer-title").textContent = `把 ${session.ticket.number} 号（${session.ticket.service_name}）转移到`;
+  openForm("transfer");
+  renderTransferList();
+  $("transfer-search").focus();
+}
+
+function matchesService(s, q) {
+  if (!q) return true;
+  const initials = (s.initials || "").toLowerCase();
+  return s.name.includes(q) || s.department_name.includes(q)
+    || initials.startsWith(q) || (q.length > 1 && /^[a-z]+$/.test(q) && initials.includes(q));
+}
+
+function renderTransferList() {
+  const q = $("transfer-search").value.trim().toLowerCase();
+  const current = session.ticket?.service;
+  const groups = new Map();
+  for (const s of session.allServices) {
+    if (s.code === current || !matchesService(s, q)) continue;
+    if (!groups.has(s.department)) groups.set(s.department, { name: s.department_name, services: [] });
+    groups.get(s.department).services.push(s);
+  }
+  transferShown = [...groups.values()].flatMap((g) => g.services);
+  transferActive = transferShown.length === 1 ? 0 : -1;
+  const list = $("transfer-list");
+  if (!transferShown.length) {
+    list.replaceChildren(Staff.el("div", { class: "none" }, `没有找到与“${$("transfer-search").value.trim()}”相关的业务`));
+    return;
+  }
+  let i = 0;
+  list.replaceChildren(...[...groups.entries()].map(([code, g]) => Staff.el("div",
+    { class: "group", role: "group", "aria-labelledby": `dept-${code}` },
+    Staff.el("div", { class: "group-name", id: `dept-${code}` }, g.name),
+    ...g.services.map((s) => Staff.el("button", {
+      type: "button", class: "option", role: "option", id: `to-${s.code}`, "data-code": s.code,
+      "data-index": i++, tabindex: "-1", onclick: () => transferTo(s),
+    }, s.name)))));
+  markActive();
+}
+
+function markActive() {
+  for (const b of $("transfer-list").querySelectorAll(".option")) {
+    const on = Number(b.dataset.index) === transferActive;
+    b.classList.toggle("active", on);
+    b.setAttribute("aria-selected", on ? "true" : "false");
+    if (on) b.scrollIntoView({ block: "nearest" });
+  }
+  const active = transferShown[transferActive];
+  if (active) $("transfer-search").setAttribute("aria-activedescendant", `to-${active.code}`);
+  else $("transfer-search").removeAttribute("aria-activedescendant");
+}
+
+function transferTo(s) {
+  closeForms();
+  ticketAction("transfer", { service: s.code });
+}
+
+$("transfer-search").addEventListener("input", renderTransferList);
+$("transfer-search").addEventListener("keydown", (ev) => {
+  if (ev.isComposing) return;  // the input method is still choosing characters
+  const n = transferShown.length;
+  if (ev.key === "ArrowDown" && n) {
+    ev.preventDefault();
+    transferActive = (transferActive + 1) % n;
+    markActive();
+  } else if (ev.key === "ArrowUp" && n) {
+    ev.preventDefault();
+    transferActive = transferActive <= 0 ? n - 1 : transferActive - 1;
+    markActive();
+  } else if (ev.key === "Enter") {
+    ev.preventDefault();
+    const chosen = transferShown[transferActive];
+    if (chosen) transferTo(chosen);
+  }
+});
+$("transfer").addEventListener("submit", (ev) => ev.preventDefault());
+
+// ------------------------------------------------------------------ keys
+
+// Shortcuts go by KeyboardEvent.code, the physical key: with a Chinese input method switched on,
+// `key` is "Process" (keyCode 229) for every letter, but `code` still says KeyN.
+function typing() {
+  const a = document.activeElement;
+  return !!a && (["INPUT", "SELECT", "TEXTAREA"].includes(a.tagName) || a.isContentEditable);
+}
 
 document.addEventListener("keydown", (ev) => {
-  if (!session.window || ev.ctrlKey || ev.altKey || ev.metaKey) return;
-  if (["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement.tagName)) return;
-  const key = ev.key.toLowerCase();
-  if (key === "q") { $("signout").click(); return; }
-  const button = document.querySelector(`.actions button[data-key="${key}"]`);
-  if (button && !button.disabled) { ev.preventDefault(); button.click(); }
+  if (!session.window) return;
+  if (ev.code === "Escape" || ev.key === "Escape") {
+    if (formOpen()) { ev.preventDefault(); closeForms(); } else if (pending) { ev.preventDefault(); undoNoShow(); }
+    return;
+  }
+  if (ev.ctrlKey || ev.altKey || ev.metaKey || ev.repeat || typing()) return;
+  if (ev.code === "KeyZ") {
+    if (pending) { ev.preventDefault(); undoNoShow(); }
+    return;
+  }
+  if (ev.code === "KeyQ") { ev.preventDefault(); $("signout").click(); return; }
+  const button = document.querySelector(`.actions button[data-code="${ev.code}"]`);
+  if (button) {
+    ev.preventDefault();  // the letter must not land in a form opened by this very key
+    if (!button.disabled) button.click();
+  }
 });
+
+// ------------------------------------------------------------------ 咨询台
+
+async function loadReceptionServices() {
+  const { services } = await Staff.api("GET", "/api/services", undefined, null);
+  $("reception-service").replaceChildren(...services.map((s) => Staff.el("option", { value: s.code }, s.name)));
+}
 
 async function refreshPrinter() {
   const p = await Staff.api("GET", "/api/reception/printer");
@@ -214,6 +620,8 @@ $("reception-form").addEventListener("submit", (ev) => {
   });
 });
 
+// ------------------------------------------------------------------ live updates
+
 Staff.follow((msg) => {
   if (!session.window || msg.type !== "event") return;
   const mine = msg.window === session.window || (msg.ticket && session.services.includes(msg.ticket.service))
@@ -227,5 +635,7 @@ Staff.follow((msg) => {
 loadWindows().then(() => {
   const role = sessionStorage.getItem("hallqueue.role");
   const saved = Number(sessionStorage.getItem("hallqueue.window")) || null;
-  if (Staff.token() && role) start(saved, sessionStorage.getItem("hallqueue.login") || "", role);
+  if (Staff.token() && role) {
+    start(saved, sessionStorage.getItem("hallqueue.login") || "", role, sessionStorage.getItem("hallqueue.name"));
+  }
 });
