@@ -9,8 +9,9 @@ import re
 import pytest
 
 from .browser import chromium
-from .conftest import ARTIFACTS, PASSWORD
+from .conftest import ARTIFACTS
 from .fullhall import FullHall
+from .test_staff_pages import sign_in
 
 SIZES = {"tv": (1920, 1080), "clerk-pc": (1366, 768), "tv-4k": (3840, 2160)}
 
@@ -55,16 +56,6 @@ async def hall(tmp_path):
         hall.stop()
 
 
-async def sign_in(page, url: str, login: str, window: int | None = None) -> None:
-    await page.goto(url)
-    await page.fill("#login-name", login)
-    await page.fill("#login-password", PASSWORD)
-    if window:
-        await page.wait_for_selector(f"#login-window option[value='{window}']", state="attached")
-        await page.select_option("#login-window", str(window))
-    await page.click("#login button[type=submit]")
-
-
 async def test_every_page_at_every_size(hall):
     ARTIFACTS.mkdir(exist_ok=True)
     async with chromium() as browser:
@@ -77,10 +68,10 @@ async def test_every_page_at_every_size(hall):
             await pages["lobby"].wait_for_selector("#link.ok")
             pages["clerk"] = await context.new_page()
             await hall.api("POST", "/api/logout", hall.clerks[window])
-            await sign_in(pages["clerk"], hall.url + "/clerk", f"clerk{window}", window)
+            await sign_in(pages["clerk"], hall, f"clerk{window}", window)
             await pages["clerk"].wait_for_selector("#console:not(.hidden)")
             pages["admin"] = await context.new_page()
-            await sign_in(pages["admin"], hall.url + "/admin", "manager")
+            await sign_in(pages["admin"], hall, "manager")
             await pages["admin"].wait_for_selector("#view:not(.hidden)")
             pages["rate"] = await context.new_page()
             await pages["rate"].goto(f"{hall.url}/rate/1#token={hall.tablets[1]}")
