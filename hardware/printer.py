@@ -7,11 +7,13 @@ real-time status and prints a ticket only when the printer can print it. Every c
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from escpos import printer as escpos_printer
 from escpos.escpos import Escpos
@@ -106,6 +108,8 @@ class TicketPrinter:
         """Ask the printer (DLE EOT 1, 2, 4). No reply or a garbled one is ``UNKNOWN``."""
         if self.uri.kind == "dummy":
             return _simulated(self.uri.options.get("state", "ready"))
+        if self.uri.kind == "file":
+            return _simulated("ready" if self._file_writable() else "offline")
         try:
             with self._connected() as device:
                 return self._query(device)
@@ -140,6 +144,20 @@ class TicketPrinter:
             return bytes(device._read())[:1]
         return b""  # a device file has no way back: the status stays unknown
 
+    def _file_writable(self) -> bool:
+        path = Path(self.uri.target)
+        return os.access(path, os.W_OK) if path.exists() else os.access(path.parent, os.W_OK)
+
+    def _append(self, data: bytes, started: float) -> PrintReport:
+        """A ``file:`` printer: the bytes are appended (a plain file keeps every ticket; a device
+        file such as /dev/usb/lp0 passes them to the printer). Nothing can be read back."""
+        try:
+            with open(self.uri.target, "ab") as sink:
+                sink.write(data)
+        except OSError as exc:
+            raise PrinterUnreachable(f"{self.uri}: {exc.strerror}", _simulated("offline")) from exc
+        return PrintReport(_simulated("ready"), len(data), time.perf_counter() - started)
+
     # ------------------------------------------------------------ printing
 
     def print_ticket(self, ticket: TicketContent, check_first: bool = True) -> PrintReport:
@@ -155,6 +173,8 @@ class TicketPrinter:
                 raise PrinterNotReady(status.label, status)
             self._transport()._raw(data)
             return PrintReport(status, len(data), time.perf_counter() - started)
+        if self.uri.kind == "file":
+            return self._append(data, started)
         with self._connected() as device:
             status = self._query(device) if check_first else PrinterStatus.unknown()
             if check_first and not status.ready:

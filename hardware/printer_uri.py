@@ -3,7 +3,9 @@
     tcp://192.168.1.50:9100                      network printer (port 9100 by default)
     serial:///dev/ttyUSB0?baudrate=9600          serial printer (bytesize, parity, stopbits, rtscts)
     usb://0416:5011                              USB printer by vendor:product id (hex)
-    file:///dev/usb/lp0                          a device file (writes only: status is unknown)
+    file:///dev/usb/lp0                          a device file or a plain file: bytes are appended,
+                                                 and it is ready while it can be written (no status
+                                                 can be read back through a file)
     dummy:                                       keeps the bytes in memory (development);
                                                  dummy:?state=paper_out reports that status
 

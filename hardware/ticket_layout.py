@@ -27,6 +27,7 @@ INIT = b"\x1b\x40"  # ESC @
 FS_CHINESE_ON = b"\x1c\x26"  # FS &
 FS_CHINESE_OFF = b"\x1c\x2e"  # FS .
 ALIGN_CENTER = b"\x1b\x61\x01"  # ESC a 1
+ALIGN_LEFT = b"\x1b\x61\x00"  # ESC a 0
 
 
 def bold(on: bool) -> bytes:
@@ -58,6 +59,10 @@ class TicketContent:
     status_url: str | None = None
     notice: str = "过号请重新取号"
     priority_label: str | None = None  # e.g. 特别通道, printed when not a normal ticket
+    where: str = ""  # the windows serving it and where they are: 4、5 号窗口（一楼B区）
+    also_services: tuple[str, ...] = ()  # further services served in the same sitting (names)
+    # The visit's other tickets, in the order to go: (number, service name, where), one slip for all.
+    linked: tuple[tuple[str, str, str], ...] = ()
 
 
 def to_gb18030(text: str) -> bytes:
@@ -81,6 +86,15 @@ def wrap_cells(text: str, width: int) -> list[str]:
     return [*lines, current]
 
 
+def wrap_hanging(text: str, width: int, indent: int) -> list[str]:
+    """``wrap_cells`` for a first line of ``width`` cells and continuation lines ``indent`` narrower."""
+    first = wrap_cells(text, width)
+    if len(first) <= 1:
+        return first
+    rest = text[len(first[0]) :]
+    return [first[0], *wrap_cells(rest, width - indent)]
+
+
 def wait_text(seconds: int) -> str:
     minutes = round(seconds / 60)
     return f"预计等候约 {minutes} 分钟" if minutes >= 1 else "请留意叫号"
@@ -102,15 +116,23 @@ class _Writer:
             "media": {"width": {"mm": paper_mm, "pixels": self.dots}},
         }
         self.paper_mm, self.chinese = paper_mm, chinese
+        self.centred = True
         self.p._raw(INIT + ALIGN_CENTER)
+
+    def align(self, centred: bool) -> None:
+        self.centred = centred
+        self.p._raw(ALIGN_CENTER if centred else ALIGN_LEFT)
 
     def ascii_line(self, text: str, scale: int = 1, strong: bool = False) -> None:
         self.p._raw(bold(strong) + char_size(scale) + text.encode("ascii") + b"\n" + char_size(1) + bold(False))
 
-    def line(self, text: str, double: bool = False, strong: bool = False) -> None:
-        """A centred line, wrapped here so the printer never splits a character in two."""
+    def line(self, text: str, double: bool = False, strong: bool = False, indent: int = 0) -> None:
+        """A line, wrapped here so the printer never splits a character in two; continuation
+        lines start ``indent`` cells in (a numbered item's text lines up under its first word)."""
         scale = 2 if double else 1
-        for part in wrap_cells(text, self.columns // scale):
+        width = self.columns // scale
+        for i, part in enumerate(wrap_cells(text, width) if not indent else wrap_hanging(text, width, indent)):
+            part = " " * indent + part if i and indent else part
             if part.isascii():
                 self.ascii_line(part, scale, strong)
             elif self.chinese == "raster":
@@ -134,7 +156,8 @@ class _Writer:
         ascent, descent = font.getmetrics()
         image = Image.new("1", (self.dots, ascent + descent), 1)
         width = font.getlength(text)
-        ImageDraw.Draw(image).text(((self.dots - width) // 2, 0), text, font=font, fill=0)
+        left = (self.dots - width) // 2 if self.centred else 0
+        ImageDraw.Draw(image).text((left, 0), text, font=font, fill=0)
         return image
 
     def rule(self) -> None:
@@ -157,10 +180,21 @@ def ticket_bytes(ticket: TicketContent, paper_mm: int = 80, chinese: str = "text
     w.rule()
     w.ascii_line(ticket.number, scale=NUMBER_SCALE[paper_mm], strong=True)
     w.line(ticket.service_name, double=True, strong=True)
+    if ticket.also_services:
+        w.line("同时办理：" + "、".join(ticket.also_services), strong=True)
     if ticket.priority_label:
         w.line(f"【{ticket.priority_label}】", strong=True)
     w.line(f"前面还有 {ticket.waiting_ahead} 人等候")
     w.line(wait_text(ticket.estimated_wait_s))
+    if ticket.where:
+        w.line(f"办理窗口：{ticket.where}")
+    if ticket.linked:
+        w.rule()
+        w.line("本次还需办理（请依次留意叫号）", strong=True)
+        for number, service_name, where in ticket.linked:
+            w.line(f"{number} {service_name}", strong=True)
+            if where:
+                w.line(where)
     w.ascii_line(ticket.issued_at.strftime("%Y-%m-%d %H:%M:%S"))
     if ticket.status_url:
         w.qr(ticket.status_url)

@@ -94,6 +94,13 @@ class HallClient:
             "POST", "/api/tickets", {"service": service, "priority": priority, "request_id": request_id}
         )
 
+    async def take_visit(self, services: list[str], priority: str, request_id: str) -> dict[str, Any]:
+        """Several services in one visit: one ticket carrying them all (``services``), or the
+        first of linked tickets with the others in ``linked``, in the order to go."""
+        return await self._call(
+            "POST", "/api/tickets", {"services": services, "priority": priority, "request_id": request_id}
+        )
+
     async def report(self, component: str, state: str, message: str = "") -> None:
         """Tell the server how a part of this kiosk is (``state`` "ok" clears a fault)."""
         await self._call("POST", "/api/devices/faults", {"component": component, "state": state, "message": message})
@@ -165,4 +172,7 @@ def ticket_content(ticket: dict[str, Any], hall_name: str, server_url: str) -> T
         issued_at=datetime.fromisoformat(ticket["issued_at"]),
         status_url=status_url(ticket, server_url),
         priority_label=ticket.get("priority_label") if ticket.get("priority") != "normal" else None,
+        where=ticket.get("where", ""),
+        also_services=tuple(s["name"] for s in ticket.get("services", [])[1:]),
+        linked=tuple((t["number"], t["service_name"], t["where"]) for t in ticket.get("linked", [])),
     )

@@ -112,7 +112,16 @@ async def _stream(hall: Hall, headers: dict) -> tuple[int, str | None]:
 
 def test_every_route_of_the_app_comes_from_the_table(hall):
     table = {op.name for op in OPERATIONS}
-    pages = {"display", "display_asset", "clerk_page", "admin_page", "rate_page", "staff_asset"}
+    pages = {
+        "display",
+        "display_asset",
+        "clerk_page",
+        "admin_page",
+        "rate_page",
+        "staff_asset",
+        "guides_page",
+        "guide_page",
+    }
     names = {r.name for r in hall.client.app.router.routes() if r.method != "HEAD"}
     assert names == table | pages
     for op in OPERATIONS:

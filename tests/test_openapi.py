@@ -57,7 +57,10 @@ def test_request_constraints_reach_the_document():
     schemas = DOC["components"]["schemas"]
     issue = schemas["IssueRequest"]
     assert issue["additionalProperties"] is False
-    assert issue["properties"]["service"]["maxLength"] == 40 and "pattern" in issue["properties"]["service"]
+    service = issue["properties"]["service"]["anyOf"][0]
+    assert service["maxLength"] == 40 and "pattern" in service
+    services = issue["properties"]["services"]["anyOf"][0]
+    assert services["maxItems"] == 5 and services["items"]["maxLength"] == 40
     assert issue["properties"]["request_id"]["anyOf"][0]["minLength"] == 1
     assert schemas["CloseFollowUp"]["properties"]["resolution"]["minLength"] == 2
     rating = schemas["RatingBody"]["properties"]

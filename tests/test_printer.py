@@ -33,6 +33,7 @@ TICKET = TicketContent(
     issued_at=datetime(2026, 11, 27, 9, 12, 5),
     status_url="http://127.0.0.1:8080/t/1",
     notice="过号请重新取号，工本费￥10.00；收费¥5。",
+    where="1、2、3 号窗口（一楼A区）",
 )
 
 
@@ -76,6 +77,7 @@ def test_ticket_prints_over_the_real_transport(emupos, transport):
         "2026-11-27 09:12:05",
         "扫码查看排队进度",
         "过号请重新取号，工本费￥10.00；收费￥5。",
+        "办理窗口：1、2、3 号窗口（一楼A区）",
     ):
         assert expected in lines, (expected, lines)
     assert f"[qr {TICKET.status_url}]" in lines
@@ -254,3 +256,18 @@ def test_printer_test_command_exit_status_tells_the_truth(emupos):
     assert silent.returncode == 1 and "unknown" in silent.stderr
     bad = hallqueue("printer", "test", "--printer", "lpt://1")
     assert bad.returncode == 2 and "must start with one of" in bad.stderr
+
+
+def test_a_file_printer_is_a_sink_that_keeps_every_ticket(tmp_path):
+    """``file:`` is for trying the kiosk without a printer (and for device files like /dev/usb/lp0):
+    it is ready while it can be written, and appends what is printed."""
+    sink = tmp_path / "tickets.bin"
+    printer = TicketPrinter(f"file://{sink}")
+    assert printer.status().ready
+    first = printer.print_bytes(b"\x1b@first")
+    printer.print_bytes(b"\x1b@second")
+    assert first.status.ready and sink.read_bytes() == b"\x1b@first\x1b@second"
+    nowhere = TicketPrinter(f"file://{tmp_path}/missing-folder/tickets.bin")
+    assert not nowhere.status().ready
+    with pytest.raises(PrinterUnreachable, match="No such file"):
+        nowhere.print_bytes(b"x")

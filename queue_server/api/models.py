@@ -9,7 +9,7 @@ cannot drift apart unnoticed).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,13 +23,17 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-ServiceCode = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+SERVICE_CODE = r"^[a-z0-9][a-z0-9_-]*$"
+ServiceCode = Field(min_length=1, max_length=40, pattern=SERVICE_CODE)
 
 
 class IssueRequest(_Body):
-    """取号. Kiosks may ask for ``normal`` or ``elderly`` (特别通道) only."""
+    """取号 for one service (``service``) or several in one visit (``services``: one number when a
+    window serves them all, else linked tickets). Kiosks may ask for ``normal`` or ``elderly``
+    (特别通道) only."""
 
-    service: str = ServiceCode
+    service: str | None = Field(None, min_length=1, max_length=40, pattern=SERVICE_CODE)
+    services: list[Annotated[str, ServiceCode]] | None = Field(None, min_length=1, max_length=5)
     priority: Priority = Priority.NORMAL
     request_id: str | None = Field(None, min_length=1, max_length=100)
 
@@ -89,6 +93,22 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ServiceRef(_Out):
+    code: str
+    name: str
+
+
+class LinkedTicket(_Out):
+    id: int
+    number: str
+    service: str
+    service_name: str
+    status: Status
+    waiting_ahead: int
+    estimated_wait_s: int
+    where: str
+
+
 class Ticket(_Out):
     id: int
     number: str = Field(examples=["A001"])
@@ -112,6 +132,10 @@ class Ticket(_Out):
     original_service: str | None
     waiting_ahead: int = Field(ge=0, description="Live for a waiting ticket.")
     estimated_wait_s: int = Field(ge=0)
+    where: str = Field(description="The windows serving its service and where they are: 4、5 号窗口（一楼B区）.")
+    services: list[ServiceRef] = Field(description="Every service this number is for, its own first.")
+    group_id: int | None = Field(description="A visit's linked tickets share the id of its first.")
+    linked: list[LinkedTicket] = Field(description="The visit's other tickets still in play, in the order to go.")
     status_path: str | None = Field(description="The ticket's status page, /t/CODE.")
     status_url: str | None = Field(description="status_path on the hall's public_url.")
 
@@ -159,6 +183,7 @@ class Services(_Out):
 class WindowView(_Out):
     number: int
     name: str
+    zone: str
     status: WindowStatus
     services: list[str]
     ticket: str | None
@@ -461,3 +486,6 @@ class Guide(GuideShort):
     promised_limit: str
     fees: list[Fee]
     complaint_phone: str
+    where: str = Field(description="The windows serving it and where they are.")
+    page_path: str = Field(description="The item's public page, /guides/CODE.")
+    page_url: str | None = Field(description="page_path on the hall's public_url.")

@@ -18,7 +18,13 @@ from queue_server.api.errors import ApiError
 
 WEB = resources.files("queue_server").joinpath("static")
 LOBBY = WEB.joinpath("lobby")
-_TYPES = {"html": "text/html", "css": "text/css", "js": "text/javascript", "otf": "font/otf"}
+_TYPES = {
+    "html": "text/html",
+    "css": "text/css",
+    "js": "text/javascript",
+    "json": "application/json",  # the public guide page's string catalogues, one per language
+    "otf": "font/otf",
+}
 # connect-src 'self' covers the page's own ws:// or wss:// origin (the event stream).
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -74,7 +80,7 @@ def setup_pages(app: web.Application) -> None:
         "font-regular.otf": (font_path(bold=False).read_bytes(), _TYPES["otf"]),
     }
     app[LOBBY_ASSETS] = _load(LOBBY, ["lobby.css", "lobby.js"], fonts)
-    app[STAFF_ASSETS] = _load(WEB, [p.name for p in WEB.iterdir() if p.name.endswith((".css", ".js"))], fonts)
+    app[STAFF_ASSETS] = _load(WEB, [p.name for p in WEB.iterdir() if p.name.endswith((".css", ".js", ".json"))], fonts)
     r = app.router
     r.add_get("/display", _page(LOBBY, "index.html", _PAGE_HEADERS), name="display")
     r.add_get(r"/display/static/{name:[a-z0-9.-]+}", _asset(LOBBY_ASSETS), name="display_asset")
@@ -82,3 +88,7 @@ def setup_pages(app: web.Application) -> None:
     r.add_get("/admin", _page(WEB, "admin.html", _PAGE_HEADERS), name="admin_page")
     r.add_get(r"/rate/{number:\d+}", _page(WEB, "rate.html", _PAGE_HEADERS), name="rate_page")
     r.add_get(r"/static/{name:[a-z0-9.-]+}", _asset(STAFF_ASSETS), name="staff_asset")
+    # 服务指南 for the public (网上事项公示): the list, and one item by its code.
+    guides = _page(WEB, "guides.html", _PAGE_HEADERS)
+    r.add_get("/guides", guides, name="guides_page")
+    r.add_get(r"/guides/{code:[a-z0-9][a-z0-9_-]{0,39}}", guides, name="guide_page")

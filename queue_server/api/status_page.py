@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 REFRESH_S = 30
 
@@ -34,10 +35,14 @@ def status_page(hall_name: str, view: dict[str, Any] | None) -> str:
             line = f"<p class=call>请到 <b>{escape(view['window_name'] or str(view['window']))}</b> 办理</p>"
         else:
             line = f"<p>{escape(view['status_label'])}</p>"
+        if status == "waiting" and view.get("where"):
+            line += f"<p class=where>办理窗口：{escape(view['where'])}</p>"
+        guide = f"/guides?q={quote(view['service_name'])}"
         body = (
             f"<p class=number>{escape(view['number'])}</p>"
-            f"<p class=service>{escape(view['service_name'])}</p>"
+            f"<p class=service>{escape(' + '.join(s['name'] for s in view['services']))}</p>"
             f"<p class=status>{escape(view['status_label'])}</p>{line}"
+            f'<p class=guide><a href="{escape(guide)}">查看办事指南：所需材料、办理时限、收费</a></p>'
         )
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">

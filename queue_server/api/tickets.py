@@ -30,6 +30,7 @@ async def post_ticket(call: Call) -> Reply:
             f"取号机只能取普通号或特别通道号；{body.priority.value} 请到咨询台办理",
             priority=body.priority.value,
         )
+    chosen_services(body)  # a bad choice is refused before it counts against the kiosk's limit
     if p.role is Role.KIOSK:
         call.app[appkeys.LIMITS].check_kiosk(p.name, body.request_id)
     ticket_id, created, view = await call.run(lambda ctx: _issue(ctx, body, p.actor))
@@ -38,12 +39,22 @@ async def post_ticket(call: Call) -> Reply:
     return Reply(view, 201 if created else 200, {"Location": f"/api/tickets/{ticket_id}"})
 
 
+def chosen_services(body: Any) -> tuple[str, ...]:
+    """The services a 取号 body names: ``service`` or ``services``, exactly one of the two."""
+    if (body.service is None) == (body.services is None):
+        raise ApiError(400, "invalid_request", "请选择要办理的业务：service（一项）或 services（多项），二者取其一")
+    services = (body.service,) if body.service is not None else tuple(body.services)
+    if len(set(services)) != len(services):
+        raise ApiError(400, "invalid_request", "同一项业务只需选择一次")
+    return services
+
+
 def _issue(ctx: Context, body: Any, actor: str) -> tuple[int, bool, dict[str, Any] | None]:
-    issued = ctx.state.issue(
-        body.service, body.priority, actor, ctx.now, body.request_id, public_code=secrets.token_urlsafe(6)
-    )
-    ticket = ctx.state.active.get(issued.ticket_id)
-    return issued.ticket_id, issued.created, ticket_view(ctx.state, ticket) if ticket else None
+    services = chosen_services(body)
+    codes = tuple(secrets.token_urlsafe(6) for _ in services)
+    first = ctx.state.issue_visit(services, body.priority, actor, ctx.now, body.request_id, codes)[0]
+    ticket = ctx.state.active.get(first.ticket_id)
+    return first.ticket_id, first.created, ticket_view(ctx.state, ticket) if ticket else None
 
 
 async def stored_ticket(call: Call, ticket_id: int) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from queue_server.config.guides import GuideItem, pinyin_initials
 from queue_server.core.hall import HallState
 from queue_server.core.lifecycle import STATUS_LABELS
 from queue_server.core.model import PRIORITY_LABELS, Fault, HallConfig, Priority, Status, Ticket
+from queue_server.core.places import where_to_go
 from queue_server.store.accounts import StaffIdentity
 
 
@@ -50,17 +51,43 @@ def stored_ticket_view(config: HallConfig, row: dict[str, Any]) -> dict[str, Any
         ),
     }
     out.update(_names(config, row["service"], row["window"]))
+    codes = Ticket.from_dict(row).services
+    out["services"] = [{"code": c, "name": config.services[c].name if c in config.services else c} for c in codes]
+    out["where"] = where_to_go(config, *codes)
+    out["group_id"] = row.get("group_id")
+    out["linked"] = []
     return out
 
 
 def ticket_view(state: HallState, ticket: Ticket) -> dict[str, Any]:
     """A ticket as the API returns it, with live ``waiting_ahead`` and ``estimated_wait_s``."""
     out = stored_ticket_view(state.config, ticket.as_dict())
-    if ticket.status is Status.WAITING:
-        ahead = state.ahead_of(ticket)
-        out["waiting_ahead"] = ahead
-        out["estimated_wait_s"] = state.estimate_s(ticket.service, ahead)
+    out.update(_live_wait(state, ticket))
+    if ticket.group_id is not None:
+        others = [t for t in state.active.values() if t.group_id == ticket.group_id and t.id != ticket.id]
+        out["linked"] = [_linked(state, t) for t in sorted(others, key=lambda t: t.id)]
     return out
+
+
+def _live_wait(state: HallState, ticket: Ticket) -> dict[str, int]:
+    if ticket.status is not Status.WAITING:
+        return {"waiting_ahead": 0, "estimated_wait_s": 0}
+    ahead = state.ahead_of(ticket)
+    return {"waiting_ahead": ahead, "estimated_wait_s": state.estimate_s(ticket.service, ahead)}
+
+
+def _linked(state: HallState, ticket: Ticket) -> dict[str, Any]:
+    """Another ticket of the same visit, in short."""
+    service = state.config.services.get(ticket.service)
+    return {
+        "id": ticket.id,
+        "number": ticket.number,
+        "service": ticket.service,
+        "service_name": service.name if service else ticket.service,
+        "status": ticket.status.value,
+        "where": where_to_go(state.config, *ticket.services),
+        **_live_wait(state, ticket),
+    }
 
 
 def services_view(state: HallState, now: datetime) -> list[dict[str, Any]]:
@@ -106,7 +133,9 @@ def window_view(state: HallState, number: int) -> dict[str, Any]:
 def public_state(state: HallState, now: datetime) -> dict[str, Any]:
     """The snapshot for screens: nothing in it names a person."""
     config = state.config
-    windows = [{**window_view(state, n), "services": list(w.services)} for n, w in config.windows.items()]
+    windows = [
+        {**window_view(state, n), "services": list(w.services), "zone": w.zone} for n, w in config.windows.items()
+    ]
     return {
         "seq": state.last_event_seq,
         "at": now.isoformat(),
@@ -156,6 +185,9 @@ def guide_view(config: HallConfig, g: GuideItem) -> dict[str, Any]:
     out["complaint_phone"] = g.complaint_phone or config.complaint_phone
     out["initials"] = pinyin_initials(g.name)
     out.update({k: v for k, v in _names(config, g.service, None).items() if k != "window_name"})
+    out["where"] = where_to_go(config, g.service)
+    out["page_path"] = f"/guides/{g.code}"  # the public page; the printed 告知单's QR code opens it
+    out["page_url"] = f"{config.public_url}/guides/{g.code}" if config.public_url else None
     return out
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from queue_server.core.model import Ticket
 from queue_server.core.replay import fold_tickets
 from queue_server.store import event_from_row
 
@@ -61,8 +62,10 @@ def events(ctx: click.Context, day: datetime | None, verify: bool) -> None:
                 )
             )
         return
-    replayed = fold_tickets(event_from_row(r) for r in rows)
-    stored = {r["id"]: r for r in db.query(f"SELECT * FROM tickets {where}", params)}
+    # Both sides read back as tickets: the table keeps lists as JSON text, events as lists, and
+    # events written before a column existed simply lack it.
+    replayed = {i: Ticket.from_dict(t).as_dict() for i, t in fold_tickets(event_from_row(r) for r in rows).items()}
+    stored = {r["id"]: Ticket.from_dict(r).as_dict() for r in db.query(f"SELECT * FROM tickets {where}", params)}
     differing = sorted(i for i in stored.keys() | replayed.keys() if stored.get(i) != replayed.get(i))
     for i in differing[:20]:
         click.echo(

@@ -135,6 +135,7 @@ class _WindowSection(_Strict):
     name: str = Field(min_length=1)
     services: list[str] = Field(min_length=1)
     clerks: list[str] = Field(default_factory=list)  # logins that may serve (and take over) this window
+    zone: str = Field("", max_length=20)  # where it is: 一楼A区 (tickets and screens say so)
 
 
 class _TileSection(_Strict):
@@ -286,7 +287,7 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
         if len(set(w.services)) != len(w.services):
             problems.append(f"windows[{i}].services: a service is listed twice")
         served.update(w.services)
-        windows[w.number] = Window(w.number, w.name, tuple(w.services), tuple(w.clerks))
+        windows[w.number] = Window(w.number, w.name, tuple(w.services), tuple(w.clerks), w.zone)
     tiles = []
     for i, t in enumerate(raw.tiles):
         for j, code in enumerate(t.services):

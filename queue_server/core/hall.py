@@ -34,7 +34,17 @@ from .hall_faults import HallFaults
 from .hall_feedback import HallFeedback
 from .hall_notices import HallNotices
 from .journal import Issued, Journal, RecentCall, Restored
-from .model import EventKind, HallConfig, Priority, Status, Ticket, TicketAction, WindowState, WindowStatus
+from .model import (
+    EventKind,
+    HallConfig,
+    Priority,
+    Service,
+    Status,
+    Ticket,
+    TicketAction,
+    WindowState,
+    WindowStatus,
+)
 from .numbering import business_day, format_number
 from .routing import Candidate, RoutingPolicy, choose_next
 
@@ -129,17 +139,61 @@ class HallState(HallFeedback, HallFaults, HallNotices):
         request_id: str | None = None,
         public_code: str | None = None,
     ) -> Issued:
-        """Take a ticket (取号).
+        """Take a ticket (取号) for one service: ``issue_visit`` with one service."""
+        return self.issue_visit((service_code,), priority, actor, now, request_id, (public_code,))[0]
 
-        The same ``request_id`` from the same ``actor`` on the same day returns the first
-        ticket's id again with ``created`` false, so a kiosk retrying never gets two tickets;
-        the caller reads that ticket back (it may be finished already, and so only in the store).
+    def issue_visit(
+        self,
+        services: tuple[str, ...],
+        priority: Priority,
+        actor: str,
+        now: datetime,
+        request_id: str | None = None,
+        public_codes: tuple[str | None, ...] | None = None,
+    ) -> list[Issued]:
+        """Take tickets for a visit of one or more services (取号), each checked for its hours
+        and daily cap (and counted against it), all or nothing.
+
+        When one window serves every chosen service, the visitor gets **one** number that carries
+        them all (``also_services``) and is served in one sitting. Otherwise each service gets a
+        ticket of its own, linked by ``group_id``, in the order to go: the shortest estimated
+        wait first. ``public_codes`` gives each possible ticket its status-page code.
+
+        The same ``request_id`` from the same ``actor`` on the same day returns the visit's first
+        ticket again with ``created`` false, so a kiosk retrying never gets two visits; the
+        caller reads the tickets back (they may be finished, and so only in the store).
         """
         if request_id is not None:
             existing = self.requests.get((actor, request_id))
             if existing is not None:
-                return Issued(existing, False)
-        service = self.service(service_code)
+                return [Issued(existing, False)]
+        if not services or len(set(services)) != len(services):
+            raise ValueError(f"a visit names each of its services once: {services}")
+        chosen = [self.service(code) for code in services]
+        for service in chosen:
+            self._check_issuable(service, now)
+        codes = list(public_codes or (None,) * len(chosen))
+        if len(chosen) == 1 or self._one_window_serves(services):
+            plan = [(chosen[0], tuple(s.code for s in chosen[1:]))]
+        else:
+            # Linked tickets, printed on one slip in the order to go: the shortest wait first.
+            by_wait = sorted(chosen, key=lambda s: self.estimate_s(s.code, self.waiting_count(s.code)))
+            plan = [(s, ()) for s in by_wait]
+        group = self.next_ticket_id if len(plan) > 1 else None
+        issued = []
+        for i, (service, carried) in enumerate(plan):
+            ticket = self._new_ticket(service, carried, priority, actor, now, request_id if i == 0 else None, codes[i])
+            ticket.group_id = group
+            self._emit(EventKind.ISSUED, actor, now, ticket, None)
+            issued.append(Issued(ticket.id, True))
+        if request_id is not None:
+            self.requests[(actor, request_id)] = issued[0].ticket_id
+        return issued
+
+    def _one_window_serves(self, services: tuple[str, ...]) -> bool:
+        return any(set(services) <= set(w.services) for w in self.config.windows.values())
+
+    def _check_issuable(self, service: Service, now: datetime) -> None:
         local = now.astimezone(self.config.timezone)
         if not service.hours.is_open(local):
             raise ServiceClosed(
@@ -154,6 +208,18 @@ class HallState(HallFeedback, HallFaults, HallNotices):
                 service=service.code,
                 daily_cap=service.daily_cap,
             )
+
+    def _new_ticket(
+        self,
+        service: Service,
+        carried: tuple[str, ...],
+        priority: Priority,
+        actor: str,
+        now: datetime,
+        request_id: str | None,
+        public_code: str | None,
+    ) -> Ticket:
+        """A numbered ticket in ``service``'s line; every service it is for counts against its cap."""
         seq = self.last_seq_by_prefix.get(service.prefix, 0) + 1
         ticket = Ticket(
             id=self.next_ticket_id,
@@ -169,6 +235,7 @@ class HallState(HallFeedback, HallFaults, HallNotices):
             issued_by=actor,
             request_id=request_id,
             public_code=public_code,
+            also_services=carried,
         )
         queue = self.queues[service.code]
         queue.add(ticket)
@@ -176,12 +243,10 @@ class HallState(HallFeedback, HallFaults, HallNotices):
         ticket.estimated_wait_s = self.estimate_s(service.code, ticket.waiting_ahead)
         self.next_ticket_id += 1
         self.last_seq_by_prefix[service.prefix] = seq
-        self.issued_by_service[service.code] = issued + 1
-        if request_id is not None:
-            self.requests[(actor, request_id)] = ticket.id
+        for code in ticket.services:
+            self.issued_by_service[code] = self.issued_by_service.get(code, 0) + 1
         self.active[ticket.id] = ticket
-        self._emit(EventKind.ISSUED, actor, now, ticket, None)
-        return Issued(ticket.id, True)
+        return ticket
 
     # ------------------------------------------------------------ windows
 
@@ -245,10 +310,15 @@ class HallState(HallFeedback, HallFaults, HallNotices):
         self._require_open(w)
         self._require_free(w)
         config_window = self.config.windows[number]
+        served = set(config_window.services)
+
+        def servable(t: Ticket) -> bool:  # a ticket carrying several services needs all of them
+            return not t.also_services or served.issuperset(t.also_services)
+
         candidates = [
             Candidate(t, preference)
             for preference, code in enumerate(config_window.services)
-            for t in self.queues[code].heads()
+            for t in self.queues[code].heads(servable)
         ]
         chosen = self.policy(candidates, w.priority_streak, now, self.config.rules)
         if chosen is None:
@@ -273,9 +343,11 @@ class HallState(HallFeedback, HallFaults, HallNotices):
         ticket = ticket or self.ended_today.get(ticket_number)
         if ticket is None:
             raise UnknownTicket(f"今天没有发出 {ticket_number} 号", number=ticket_number)
-        if ticket.service not in served:
-            name = self.config.services[ticket.service].name if ticket.service in self.config.services else ""
-            raise UnknownTicket(f"{ticket_number} 号办理的是{name}，不在 {number} 号窗口的业务中", number=ticket_number)
+        if any(code not in served for code in ticket.services):
+            names = "、".join(self.config.services[c].name for c in ticket.services if c in self.config.services)
+            raise UnknownTicket(
+                f"{ticket_number} 号办理的是{names}，不在 {number} 号窗口的业务中", number=ticket_number
+            )
         if ticket.status is Status.NO_SHOW:
             self._call_back(ticket, w, actor, now)
             return ticket
@@ -412,6 +484,7 @@ class HallState(HallFeedback, HallFaults, HallNotices):
             self.queues[ticket.service].remove(ticket)
         self._leave_window(ticket, now)
         from_service = ticket.service
+        ticket.also_services = tuple(code for code in ticket.also_services if code != target.code)
         if ticket.original_service is None:
             ticket.original_service = from_service
         # queued_since is kept: the ticket goes ahead of everyone who came after it.

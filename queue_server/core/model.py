@@ -6,6 +6,7 @@ Plain dataclasses and enums; nothing here reads a file, a clock or a socket.
 from __future__ import annotations
 
 import enum
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from typing import Any
@@ -180,6 +181,7 @@ class Window:
     # Logins allowed to serve this window, and so to take it over from one another (force);
     # empty: any clerk may sign in while it is free, and only the hall manager frees a held one.
     clerks: tuple[str, ...] = ()
+    zone: str = ""  # where in the building: 一楼A区
 
 
 @dataclass(frozen=True)
@@ -284,6 +286,16 @@ class Ticket:
     transfer_count: int = 0
     original_service: str | None = None
     public_code: str | None = None  # the ticket's status-page link (/t/CODE), unguessable
+    # Several services in one visit: served with ``service`` in the same sitting (one window
+    # serves them all), or, when no window does, each on a ticket of its own linked by ``group_id``
+    # (the id of the visit's first ticket).
+    also_services: tuple[str, ...] = ()
+    group_id: int | None = None
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """Every service this ticket is for, its own first."""
+        return (self.service, *self.also_services)
 
     def as_dict(self) -> dict[str, Any]:
         def iso(value: datetime | None) -> str | None:
@@ -313,6 +325,8 @@ class Ticket:
             "transfer_count": self.transfer_count,
             "original_service": self.original_service,
             "public_code": self.public_code,
+            "also_services": list(self.also_services),
+            "group_id": self.group_id,
         }
 
     @classmethod
@@ -344,7 +358,16 @@ class Ticket:
             transfer_count=row["transfer_count"],
             original_service=row["original_service"],
             public_code=row.get("public_code"),
+            also_services=tuple(_json_list(row.get("also_services"))),
+            group_id=row.get("group_id"),
         )
+
+
+def _json_list(value: Any) -> list[Any]:
+    """A list as events carry it, or as the store keeps it (JSON text); None: empty."""
+    if value is None:
+        return []
+    return json.loads(value) if isinstance(value, str) else list(value)
 
 
 @dataclass

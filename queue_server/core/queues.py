@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from .model import PRIORITY_RANK, Priority, Ticket
@@ -40,11 +40,15 @@ class ServiceQueue:
         del keys[i]
         del self._tickets[ticket.id]
 
-    def heads(self) -> Iterator[Ticket]:
-        """The first ticket of each non-empty class."""
+    def heads(self, eligible: Callable[[Ticket], bool] | None = None) -> Iterator[Ticket]:
+        """The first ticket of each non-empty class; with ``eligible``, the first one it accepts
+        (a window skips a ticket carrying a service it does not serve)."""
         for keys in self._keys.values():
-            if keys:
-                yield self._tickets[keys[0][1]]
+            for _, ticket_id in keys:
+                ticket = self._tickets[ticket_id]
+                if eligible is None or eligible(ticket):
+                    yield ticket
+                    break
 
     def ahead_of(self, ticket: Ticket) -> int:
         """Tickets of this service called before ``ticket`` by class and queue order."""

@@ -226,7 +226,9 @@ function render() {
   $("ticket-status").className = `badge ${pending ? "leaving" : t.status}`;
   $("ticket-status").textContent = pending ? "将记为过号"
     : t.status === "called" && t.call_count > 1 ? `${t.status_label}（第 ${t.call_count} 次）` : t.status_label;
-  $("ticket-service").textContent = t.service_name;
+  // A visit's number may carry several services, all served in this sitting.
+  $("ticket-service").textContent = (t.services || []).length > 1
+    ? `${t.services.map((s) => s.name).join(" + ")}（一次办理 ${t.services.length} 项）` : t.service_name;
   $("ticket-priority").textContent = t.priority === "normal" ? "" : `【${t.priority_label}】请核验证件`;
   tickTimes();
 }

@@ -35,7 +35,7 @@ CALL_KINDS = (EventKind.CALLED, EventKind.RECALLED)  # the events that make the 
 TICKET_COLUMNS = (
     "id business_day number prefix seq service priority status issued_at queued_since issued_by "
     "request_id waiting_ahead estimated_wait_s called_at started_at finished_at window call_count "
-    "no_show_count transfer_count original_service public_code"
+    "no_show_count transfer_count original_service public_code also_services group_id"
 ).split()
 _UPSERT_TICKET = (
     f"INSERT INTO tickets ({', '.join(f'[{c}]' for c in TICKET_COLUMNS)}) "
@@ -61,6 +61,13 @@ _UPSERT_FOLLOWUP = (
     "closed_at = excluded.closed_at, resolution = excluded.resolution, closed_by = excluded.closed_by, "
     "phone = excluded.phone"
 )
+
+
+def ticket_row(ticket: Ticket) -> dict[str, Any]:
+    """A ticket as the tickets table keeps it (lists as JSON text; no carried services: NULL)."""
+    row = ticket.as_dict()
+    row["also_services"] = json.dumps(row["also_services"], ensure_ascii=False) if ticket.also_services else None
+    return row
 
 
 def _with_json_reasons(row: dict[str, Any]) -> dict[str, Any]:
@@ -189,7 +196,7 @@ class Store:
         try:
             with db.atomic():
                 if journal.tickets:
-                    db.conn.executemany(_UPSERT_TICKET, [t.as_dict() for t in journal.tickets.values()])
+                    db.conn.executemany(_UPSERT_TICKET, [ticket_row(t) for t in journal.tickets.values()])
                 if journal.windows:
                     db.conn.executemany(_UPSERT_WINDOW, [w.as_dict() for w in journal.windows.values()])
                 if journal.ratings:
@@ -266,11 +273,13 @@ class Store:
                     "SELECT prefix, max(seq) FROM tickets WHERE business_day = ? GROUP BY prefix", [d]
                 ).fetchall()
             ),
+            # Caps count each service a ticket was issued for (a visit's carried ones too).
             issued_by_service=dict(
                 db.execute(
-                    "SELECT coalesce(original_service, service), count(*) FROM tickets "
-                    "WHERE business_day = ? GROUP BY 1",
-                    [d],
+                    "SELECT code, count(*) FROM (SELECT coalesce(original_service, service) AS code FROM tickets "
+                    "WHERE business_day = ? UNION ALL SELECT j.value FROM tickets t, json_each(t.also_services) j "
+                    "WHERE t.business_day = ?) GROUP BY code",
+                    [d, d],
                 ).fetchall()
             ),
             requests={

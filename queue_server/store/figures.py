@@ -18,8 +18,12 @@ SELECT {key} AS key,
                 THEN (julianday(called_at) - julianday(issued_at)) * 86400 END) AS max_wait_s,
        avg(CASE WHEN status = 'done' AND called_at IS NOT NULL
                 THEN (julianday(finished_at) - julianday(called_at)) * 86400 END) AS avg_service_s
-FROM tickets WHERE business_day = ? {where} GROUP BY key
+FROM {source} WHERE business_day = ? {where} GROUP BY key
 """
+# Per service, a ticket counts for every service it carried (a visit's 老年人优待证 and 乘车卡
+# served in one sitting are two services served).
+_EACH_SERVICE = """(SELECT *, service AS each_service FROM tickets
+  UNION ALL SELECT t.*, j.value AS each_service FROM tickets t, json_each(t.also_services) j)"""
 _RATINGS = """
 SELECT {key} AS key, count(*) AS ratings, avg(level) AS avg_level, sum(level <= 2) AS low
 FROM ratings WHERE business_day = ? GROUP BY key
@@ -35,13 +39,13 @@ def today_figures(store: Store, day: str, config: HallConfig) -> dict[str, list[
     time, and ratings (count, average level 1-5, how many low)."""
     db = store.reader()
     out: dict[str, list[dict[str, Any]]] = {}
-    for name, key, where, names in (
-        ("services", "service", "", {c: s.name for c, s in config.services.items()}),
-        ("windows", "window", "AND window IS NOT NULL", {n: w.name for n, w in config.windows.items()}),
+    for name, key, source, where, names in (
+        ("services", "each_service", _EACH_SERVICE, "", {c: s.name for c, s in config.services.items()}),
+        ("windows", "window", "tickets", "AND window IS NOT NULL", {n: w.name for n, w in config.windows.items()}),
     ):
-        ratings = {r["key"]: r for r in db.query(_RATINGS.format(key=key), [day])}
+        ratings = {r["key"]: r for r in db.query(_RATINGS.format(key=key if key == "window" else "service"), [day])}
         rows = []
-        for r in db.query(_PER.format(key=key, where=where), [day]):
+        for r in db.query(_PER.format(key=key, source=source, where=where), [day]):
             rated = ratings.get(r["key"], {})
             rows.append(
                 {

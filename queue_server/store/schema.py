@@ -219,12 +219,21 @@ def _v5_staff_identity(db: sqlite_utils.Database) -> None:
     db["followups"].add_column("phone", str)
 
 
+def _v6_visits(db: sqlite_utils.Database) -> None:
+    """Several services in one visit: a ticket may carry more services, or be linked to the
+    other tickets of the same visit."""
+    db["tickets"].add_column("also_services", str)  # JSON list; NULL: none
+    db["tickets"].add_column("group_id", int)
+    db["tickets"].create_index(["group_id"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_status_links_and_faults,
     _v3_ratings,
     _v4_auth,
     _v5_staff_identity,
+    _v6_visits,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
