@@ -412,3 +412,19 @@ async def test_only_the_reception_desk_gets_the_ticket_form(hall):
         await desk.select_option("#reception-service", "hz-hukou")
         await desk.click("#reception-form button[type=submit]")
         await until_text(desk, "#reception-result", "已取号 ")
+
+
+async def test_a_visits_number_shows_every_service_it_carries(hall):
+    """老年人优待证 + 老年人免费乘车卡 on one number: the clerk at window 19 sees both."""
+    visit = await hall.api("POST", "/api/tickets", hall.kiosk, {"services": ["mz-elder", "jt-elder-card"]})
+    assert len(visit["services"]) == 2 and visit["linked"] == []
+    async with chromium() as browser:
+        page = await open_console(browser, hall, 19)  # window 19 was idle after busy()
+        await page.keyboard.press("c")  # 指定叫号: others of these services wait ahead of it
+        await page.fill("#call-number-value", visit["number"])
+        await page.keyboard.press("Enter")
+        await until_text(page, "#ticket-number", visit["number"])
+        await until_text(page, "#ticket-service", "老年人优待证（即办） + 老年人免费乘车卡（即办）（一次办理 2 项）")
+        await page.screenshot(path=shot("clerk-visit.png"))
+        await page.keyboard.press("f")
+        await until_text(page, "#message", "已办结")
