@@ -131,3 +131,22 @@ def test_followups_due_soon_and_overdue():
     [alert] = [a for a in hall_alerts(state, late, str) if a.followup]
     assert alert.kind == "followup_overdue" and alert.level == "urgent"
     assert alert.message == f"A001 号（1 号窗口）差评跟进已超期，限 {due} 前办结"
+
+
+def test_tickets_stop_before_closing_time_but_the_service_stays_open():
+    """取号截止: 户口 closes at 12:00; from 11:30 it takes no tickets, while windows still serve."""
+    state = new_state(strict_no_show(last_ticket_minutes=30))
+    before = OPENING.replace(hour=11, minute=29)
+    state.issue("hukou", Priority.NORMAL, "kiosk:k", before)
+    cut_off = OPENING.replace(hour=11, minute=30)
+    assert not state.is_open("hukou", cut_off)
+    with pytest.raises(errors.ServiceClosed) as refused:
+        state.issue("hukou", Priority.NORMAL, "kiosk:k", cut_off)
+    assert refused.value.message.startswith("户口迁移已停止取号（每段办理时间结束前 30 分钟截止取号），办理时间：")
+    assert state.call_next(1, "clerk:c1", cut_off).number == "A001"  # the line is still served
+    afternoon = OPENING.replace(hour=14, minute=0)
+    assert state.is_open("hukou", afternoon)
+    all_day = hall_data()
+    all_day["hall"]["hours"] = {"daily": ["00:00-24:00"]}
+    late = new_state(all_day)
+    assert late.is_open("hukou", OPENING.replace(hour=23, minute=50))  # a range to 24:00 runs on

@@ -201,6 +201,15 @@ class HallState(HallFeedback, HallFaults, HallNotices):
                 service=service.code,
                 hours=service.hours.describe(),
             )
+        cutoff = self.config.rules.last_ticket_s
+        if not service.hours.issues_at(local, cutoff):
+            raise ServiceClosed(
+                f"{service.name}已停止取号（每段办理时间结束前 {round(cutoff / 60)} 分钟截止取号），"
+                f"办理时间：{service.hours.describe()}",
+                service=service.code,
+                hours=service.hours.describe(),
+                last_ticket_minutes=round(cutoff / 60),
+            )
         issued = self.issued_by_service.get(service.code, 0)
         if service.daily_cap is not None and issued >= service.daily_cap:
             raise DailyCapReached(

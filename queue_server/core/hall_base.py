@@ -118,8 +118,10 @@ class HallBase:
             raise UnknownTicket(f"没有进行中的号票 {ticket_id}", ticket=ticket_id) from None
 
     def is_open(self, service_code: str, now: datetime) -> bool:
-        """Whether the service takes tickets at ``now`` (its opening hours, in the hall's zone)."""
-        return self.service(service_code).hours.is_open(now.astimezone(self.config.timezone))
+        """Whether the service takes tickets at ``now``: within its opening hours (in the hall's
+        zone) and not past its ticketing cut-off (``rules.last_ticket_s`` before closing)."""
+        hours = self.service(service_code).hours
+        return hours.issues_at(now.astimezone(self.config.timezone), self.config.rules.last_ticket_s)
 
     def serving_windows(self, service_code: str) -> tuple[int, int]:
         """(open windows serving the service, windows configured for it)."""

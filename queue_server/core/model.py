@@ -134,6 +134,19 @@ class OpeningHours:
         t = local.time()
         return any(r.contains(t) for r in ranges)
 
+    def issues_at(self, local: datetime, last_ticket_s: float) -> bool:
+        """Open and not within ``last_ticket_s`` of the end of the current range (取号截止: the
+        last tickets must be served before the window closes). A range running to 24:00 runs on
+        past midnight, so it has no cut-off."""
+        t = local.time()
+        for r in self.by_weekday.get(local.weekday(), ()):
+            if r.contains(t):
+                if r.end == time.max:
+                    return True
+                left = (datetime.combine(local.date(), r.end) - datetime.combine(local.date(), t)).total_seconds()
+                return left > last_ticket_s
+        return False
+
     def describe(self) -> str:
         """Chinese summary such as ``周一至周五 08:30-12:00, 14:00-17:30``."""
         groups: list[tuple[list[int], tuple[TimeRange, ...]]] = []
@@ -220,6 +233,7 @@ class Rules:
     starvation_s: float = 3600.0  # a ticket waiting this long goes ahead of every class
     service_time_weight: float = 0.2  # weight of the newest service time in the running average
     no_show_recall_s: float = 1800.0  # a 过号 ticket may be called back (指定叫号) this long after
+    last_ticket_s: float = 1800.0  # a service stops issuing this long before each of its ranges ends
     wait_alert_s: float = 1800.0  # the hall manager is alerted when someone waits longer
     idle_alert_s: float = 180.0  # ... and when an open window has been idle this long while people wait
 
