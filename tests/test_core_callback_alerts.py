@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -150,3 +150,43 @@ def test_tickets_stop_before_closing_time_but_the_service_stays_open():
     all_day["hall"]["hours"] = {"daily": ["00:00-24:00"]}
     late = new_state(all_day)
     assert late.is_open("hukou", OPENING.replace(hour=23, minute=50))  # a range to 24:00 runs on
+
+
+def test_the_calendar_closes_holidays_and_opens_tiaoxiu_saturdays():
+    """The sample calendar (the State Council's 2026 notice): 国庆 closed, 10月10日 (a Saturday)
+    worked with Monday's hours, and a follow-up's 15 working days skip the Spring Festival."""
+    from dataclasses import replace
+
+    from queue_server.config.hall_file import load_hall_config
+    from queue_server.core.feedback import add_working_days
+
+    sample = load_hall_config()
+    state = new_state()
+    state.config = replace(state.config, calendar=sample.calendar)
+    national_day = OPENING.replace(month=10, day=2, hour=9)  # a Friday, and a holiday
+    with pytest.raises(errors.ServiceClosed, match="今天是国庆节假期，户口迁移暂停办理"):
+        state.issue("hukou", Priority.NORMAL, "kiosk:k", national_day)
+    worked_saturday = OPENING.replace(month=10, day=10, hour=9)
+    assert worked_saturday.weekday() == 5 and state.is_open("hukou", worked_saturday)
+    assert not state.is_open("hukou", OPENING.replace(month=10, day=17, hour=9))  # an ordinary Saturday
+    # 15 working days from 2026-02-13 (Fri): 2-14 (Sat) is worked, 2-15..23 are the holiday, 2-28 worked.
+    assert add_working_days(date(2026, 2, 13), 15, sample.calendar) == date(2026, 3, 12)
+    assert add_working_days(date(2026, 2, 13), 15) == date(2026, 3, 6)  # Monday to Friday only
+
+
+def test_a_bad_calendar_file_is_named_with_its_problem():
+    from queue_server.config.calendar_file import parse_calendar
+    from queue_server.config.hall_file import ConfigError
+
+    with pytest.raises(ConfigError) as bad:
+        parse_calendar({"holidays": [{"name": "春节", "from": date(2026, 2, 23), "to": date(2026, 2, 15)}]}, "cal.toml")
+    assert "to (2026-02-15) is before from (2026-02-23)" in str(bad.value)
+    with pytest.raises(ConfigError, match="2026-02-16 is a weekday"):
+        parse_calendar(
+            {
+                "holidays": [
+                    {"name": "春节", "from": date(2026, 2, 15), "to": date(2026, 2, 20), "work_on": [date(2026, 2, 16)]}
+                ]
+            },
+            "cal.toml",
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import replace
 from datetime import time
 from importlib import resources
 from pathlib import Path
@@ -63,6 +64,7 @@ class _HallSection(_Strict):
     hours: HoursTable = Field(default_factory=lambda: {"mon-fri": ["08:30-12:00", "14:00-17:30"]})
     notices: list[str] = Field(default_factory=list)
     guides: str | None = None  # the guide file, relative to this config file
+    calendar: str | None = None  # public holidays and 调休 working days, relative to this config file
     reception_printer: str | None = None  # the reception desk's ticket printer (a printer URI)
     session_idle_minutes: float = Field(30, ge=0, le=24 * 60)  # staff sign-out after no activity; 0: never
     public_url: str | None = Field(None, pattern=r"^https?://[^/\s]+/?$")  # for ticket QR codes
@@ -337,6 +339,7 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
         tiles=tuple(tiles),
         public_url=raw.hall.public_url.rstrip("/") if raw.hall.public_url else None,
         guides_file=raw.hall.guides,
+        calendar_file=raw.hall.calendar,
         boards=tuple(boards),
         reception_printer=raw.hall.reception_printer,
         session_idle_s=raw.hall.session_idle_minutes * 60,
@@ -370,6 +373,16 @@ def read_toml(path: str | Path | None, sample: str) -> tuple[dict[str, Any], str
 
 
 def load_hall_config(path: str | Path | None = None) -> HallConfig:
-    """Read and check a hall config file; ``None`` loads the sample hall that ships with us."""
+    """Read and check a hall config file, and the calendar file it names; ``None`` loads the
+    sample hall that ships with us."""
     data, shown = read_toml(path, SAMPLE_HALL)
-    return parse_hall_config(data, shown)
+    config = parse_hall_config(data, shown)
+    if config.calendar_file is None:
+        return config
+    from .calendar_file import parse_calendar  # it builds on this module's pieces
+
+    if path is None:
+        calendar, calendar_shown = read_toml(None, str(Path(SAMPLE_HALL).parent / config.calendar_file))
+    else:
+        calendar, calendar_shown = read_toml(Path(path).parent / config.calendar_file, SAMPLE_HALL)
+    return replace(config, calendar=parse_calendar(calendar, calendar_shown))

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from .model import NO_CALENDAR, Calendar
+
 LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 LOW = (1, 2)
 REASONS = ("服务态度", "办事效率", "业务水平", "材料一次告知", "等候时间", "办事环境")
@@ -24,12 +26,13 @@ def mask_phone(phone: str) -> str:
     return "".join("*" if i in hidden else ch for i, ch in enumerate(phone))
 
 
-def add_working_days(start: date, days: int) -> date:
-    """``days`` working days (Monday to Friday) after ``start``; public holidays are not known here."""
+def add_working_days(start: date, days: int, calendar: Calendar = NO_CALENDAR) -> date:
+    """``days`` working days after ``start``: Monday to Friday, less the calendar's public
+    holidays, plus its 调休 working weekends."""
     current = start
     while days > 0:
         current += timedelta(days=1)
-        if current.weekday() < 5:
+        if calendar.is_working_day(current):
             days -= 1
     return current
 

@@ -195,14 +195,22 @@ class HallState(HallFeedback, HallFaults, HallNotices):
 
     def _check_issuable(self, service: Service, now: datetime) -> None:
         local = now.astimezone(self.config.timezone)
-        if not service.hours.is_open(local):
+        holiday = self.config.calendar.holidays.get(local.date())
+        if holiday:
+            raise ServiceClosed(
+                f"今天是{holiday}假期，{service.name}暂停办理，办理时间：{service.hours.describe()}",
+                service=service.code,
+                hours=service.hours.describe(),
+                holiday=holiday,
+            )
+        if not service.hours.is_open(local, self.config.calendar):
             raise ServiceClosed(
                 f"{service.name}现在不办理，办理时间：{service.hours.describe()}",
                 service=service.code,
                 hours=service.hours.describe(),
             )
         cutoff = self.config.rules.last_ticket_s
-        if not service.hours.issues_at(local, cutoff):
+        if not service.hours.issues_at(local, cutoff, self.config.calendar):
             raise ServiceClosed(
                 f"{service.name}已停止取号（每段办理时间结束前 {round(cutoff / 60)} 分钟截止取号），"
                 f"办理时间：{service.hours.describe()}",

@@ -121,7 +121,8 @@ class HallBase:
         """Whether the service takes tickets at ``now``: within its opening hours (in the hall's
         zone) and not past its ticketing cut-off (``rules.last_ticket_s`` before closing)."""
         hours = self.service(service_code).hours
-        return hours.issues_at(now.astimezone(self.config.timezone), self.config.rules.last_ticket_s)
+        local = now.astimezone(self.config.timezone)
+        return hours.issues_at(local, self.config.rules.last_ticket_s, self.config.calendar)
 
     def serving_windows(self, service_code: str) -> tuple[int, int]:
         """(open windows serving the service, windows configured for it)."""

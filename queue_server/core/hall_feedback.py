@@ -129,7 +129,7 @@ class HallFeedback(HallBase):
             rating.level,
             rating.reasons,
             now,
-            add_working_days(now.astimezone(self.config.timezone).date(), FOLLOW_UP_WORKING_DAYS),
+            add_working_days(now.astimezone(self.config.timezone).date(), FOLLOW_UP_WORKING_DAYS, self.config.calendar),
             comment=rating.comment,
             phone=phone,
         )

@@ -124,22 +124,47 @@ WEEKDAY_LABELS = ("周一", "周二", "周三", "周四", "周五", "周六", "�
 
 
 @dataclass(frozen=True)
+class Calendar:
+    """Public holidays and 调休 working days (the State Council's yearly notice), which override
+    the weekday: a holiday is closed, a 调休 weekend day is worked with Monday's hours."""
+
+    holidays: dict[date, str] = field(default_factory=dict)  # day -> the holiday's name
+    workdays: frozenset[date] = frozenset()  # weekend days worked (调休上班)
+
+    def weekday_of(self, day: date) -> int | None:
+        """The weekday whose hours apply on ``day`` (0 = Monday), or None on a holiday."""
+        if day in self.holidays:
+            return None
+        return 0 if day in self.workdays else day.weekday()
+
+    def is_working_day(self, day: date) -> bool:
+        weekday = self.weekday_of(day)
+        return weekday is not None and weekday < 5
+
+
+NO_CALENDAR = Calendar()
+
+
+@dataclass(frozen=True)
 class OpeningHours:
     """Opening hours per weekday (0 = Monday); a missing day is closed."""
 
     by_weekday: dict[int, tuple[TimeRange, ...]]
 
-    def is_open(self, local: datetime) -> bool:
-        ranges = self.by_weekday.get(local.weekday(), ())
-        t = local.time()
-        return any(r.contains(t) for r in ranges)
+    def ranges_on(self, day: date, calendar: Calendar = NO_CALENDAR) -> tuple[TimeRange, ...]:
+        weekday = calendar.weekday_of(day)
+        return () if weekday is None else self.by_weekday.get(weekday, ())
 
-    def issues_at(self, local: datetime, last_ticket_s: float) -> bool:
+    def is_open(self, local: datetime, calendar: Calendar = NO_CALENDAR) -> bool:
+        t = local.time()
+        return any(r.contains(t) for r in self.ranges_on(local.date(), calendar))
+
+    def issues_at(self, local: datetime, last_ticket_s: float, calendar: Calendar = NO_CALENDAR) -> bool:
         """Open and not within ``last_ticket_s`` of the end of the current range (取号截止: the
         last tickets must be served before the window closes). A range running to 24:00 runs on
         past midnight, so it has no cut-off."""
         t = local.time()
-        for r in self.by_weekday.get(local.weekday(), ()):
+        for r in self.ranges_on(local.date(), calendar):
             if r.contains(t):
                 if r.end == time.max:
                     return True
@@ -268,6 +293,8 @@ class HallConfig:
     reception_printer: str | None = None  # printer URI of the reception desk (咨询台)
     session_idle_s: float = 1800.0  # a staff session ends after this long without a request; 0: never
     limits: Limits = field(default_factory=Limits)
+    calendar: Calendar = NO_CALENDAR  # public holidays and 调休 working days
+    calendar_file: str | None = None  # as written in the config: relative to the config file
 
 
 # ---------------------------------------------------------------- state
