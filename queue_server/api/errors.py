@@ -50,6 +50,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "window_paused": (409, "The window is paused (暂停服务)."),
     "window_busy": (409, "The window still has a ticket in hand."),
     "window_occupied": (409, "Another clerk is signed in at the window."),
+    "service_unserved": (409, "The change would leave a service with no window to serve it."),
     "nothing_to_rate": (409, "The window has no served ticket awaiting a rating."),
     "duplicate_number": (409, "The number was handed out already."),
     "too_many_attempts": (429, "Too many failed sign-ins; Retry-After says when to try again."),

@@ -72,14 +72,14 @@ async def get_guide(call: Call) -> dict[str, Any]:
     code = call.params["code"]
     for item in call.app[appkeys.GUIDES]:
         if item.code == code:
-            return guide_view(call.app[appkeys.CONFIG], item)
+            return guide_view(await call.live_config(), item)
     raise ApiError(404, "unknown_guide", f"没有这项服务指南：{code}", guide=code)
 
 
 async def get_status_page(call: Call) -> web.Response:
     """The page a ticket's QR code opens: public, the ticket found by its unguessable code."""
     code = call.params["public_code"]
-    config = call.app[appkeys.CONFIG]
+    config = await call.live_config()
 
     def command(ctx: Context) -> dict[str, Any] | None:
         for ticket in ctx.state.active.values():
@@ -149,7 +149,14 @@ async def get_overview(call: Call) -> dict[str, Any]:
         windows = []
         for n in state.config.windows:
             clerk = state.windows[n].clerk
-            windows.append({**window_view(state, n), "clerk": clerk, **identity_fields(names.get(clerk), clerk)})
+            windows.append(
+                {
+                    **window_view(state, n),
+                    "services": list(state.config.windows[n].services),
+                    "clerk": clerk,
+                    **identity_fields(names.get(clerk), clerk),
+                }
+            )
         followups = [
             {
                 **f.as_dict(),

@@ -73,6 +73,12 @@ class RatingBody(_Body):
     phone: str | None = Field(None, pattern=PHONE_PATTERN)
 
 
+class WindowServicesBody(_Body):
+    """潮汐窗口: the services the window serves from the next call on, in order of preference."""
+
+    services: list[Annotated[str, ServiceCode]] = Field(min_length=1, max_length=100)
+
+
 class CloseFollowUp(_Body):
     resolution: str = Field(min_length=2, max_length=500)
 
@@ -256,6 +262,13 @@ class ServiceName(_Out):
     initials: str
 
 
+class WindowServices(_Out):
+    number: int
+    name: str
+    services: list[ServiceRef]
+    changed: bool = Field(description="False when the window served exactly these already.")
+
+
 class WindowQueue(_Out):
     window: int
     name: str
@@ -371,6 +384,7 @@ class FaultOut(_Out):
 class OverviewWindow(_Out):
     number: int
     name: str
+    services: list[str] = Field(description="What it serves now, in order of preference (潮汐窗口).")
     status: WindowStatus
     clerk: str | None
     clerk_name: str | None

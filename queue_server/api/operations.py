@@ -258,6 +258,18 @@ OPERATIONS: tuple[Operation, ...] = (
         tags=("windows",),
     ),
     Operation(
+        "window_services",
+        "PUT",
+        "/api/windows/{number}/services",
+        windows.put_window_services,
+        "潮汐窗口: the services the window serves from its next call on (recorded in the audit log).",
+        roles(M, ADMIN),
+        body=m.WindowServicesBody,
+        response=m.WindowServices,
+        errors=("unknown_window", "unknown_service", "service_unserved"),
+        tags=("windows",),
+    ),
+    Operation(
         "window_queue",
         "GET",
         "/api/windows/{number}/queue",

@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from queue_server.api import appkeys
 from queue_server.api.errors import ApiError, read_json
+from queue_server.core.model import HallConfig
 from queue_server.runtime.engine import Context
 from queue_server.store.accounts import WINDOW_BOUND_ROLES, Principal, Role
 
@@ -92,6 +93,10 @@ class Call:
     async def run(self, command: Callable[[Context], T]) -> T:
         """Run a command on the hall in the engine's next batch (see ``runtime/engine.py``)."""
         return await self.app[appkeys.ENGINE].submit(command)
+
+    async def live_config(self) -> HallConfig:
+        """The hall config as the hall runs it now: the file's, with the manager's 潮汐窗口 changes."""
+        return await self.run(lambda ctx: ctx.state.config)
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a blocking read (the database) on the reader threads."""

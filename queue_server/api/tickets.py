@@ -62,7 +62,7 @@ async def stored_ticket(call: Call, ticket_id: int) -> dict[str, Any]:
     row = await call.read(call.app[appkeys.STORE].ticket, ticket_id)
     if row is None:
         raise ApiError(404, "unknown_ticket", f"没有号票 {ticket_id}", ticket=ticket_id)
-    return stored_ticket_view(call.app[appkeys.CONFIG], row)
+    return stored_ticket_view(await call.live_config(), row)
 
 
 async def get_ticket(call: Call) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from queue_server.api import appkeys
+from queue_server.api.errors import ApiError
 from queue_server.api.routes import Call
 from queue_server.api.views import identity_fields, ticket_view
 from queue_server.config.guides import pinyin_initials
@@ -46,6 +47,25 @@ def window_change(pause: bool):
 
     handler.__name__ = "post_window_pause" if pause else "post_window_resume"
     return handler
+
+
+async def put_window_services(call: Call) -> dict[str, Any]:
+    """潮汐窗口: the hall manager changes which services a window serves, from its next call on."""
+    number, actor, services = call.params["number"], call.principal.actor, tuple(call.body.services)
+    if len(set(services)) != len(services):
+        raise ApiError(400, "invalid_request", "同一项业务只需选择一次")
+
+    def command(ctx: Context) -> dict[str, Any]:
+        changed = ctx.state.set_window_services(number, services, actor, ctx.now)
+        config = ctx.state.config
+        return {
+            "number": number,
+            "name": config.windows[number].name,
+            "services": [{"code": c, "name": config.services[c].name} for c in config.windows[number].services],
+            "changed": changed,
+        }
+
+    return await call.run(command)
 
 
 async def get_window_queue(call: Call) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from .estimate import updated_average
 from .hall_faults import HallFaults
 from .hall_feedback import HallFeedback
 from .hall_notices import HallNotices
+from .hall_window_services import HallWindowServices
 from .journal import Issued, Journal, RecentCall, Restored
 from .model import (
     EventKind,
@@ -54,7 +55,7 @@ __all__ = ["RECENT_CALLS_KEPT", "HallState", "Issued", "Journal", "RecentCall", 
 RECENT_CALLS_KEPT = 20
 
 
-class HallState(HallFeedback, HallFaults, HallNotices):
+class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices):
     """Today's queue. See the module docstring for the command contract."""
 
     def __init__(self, config: HallConfig, restored: Restored, policy: RoutingPolicy = choose_next):

@@ -24,6 +24,7 @@ class Journal:
     ratings: list[Rating] = field(default_factory=list)
     followups: dict[int, FollowUp] = field(default_factory=dict)
     notices: tuple[str, ...] | None = None  # set when the hall manager changed them
+    window_services: dict[int, tuple[str, ...]] = field(default_factory=dict)  # 潮汐窗口 changes
     events: list[Event] = field(default_factory=list)
     day: date | None = None  # the business day the journal was taken in
 
@@ -35,6 +36,7 @@ class Journal:
             or self.ratings
             or self.followups
             or self.notices is not None
+            or self.window_services
             or self.events
         )
 
@@ -79,6 +81,7 @@ class Restored:
     next_followup_id: int = 1
     notices: tuple[str, ...] | None = None  # as the hall manager last set them
     ended_today: list[Ticket] = field(default_factory=list)  # 过号 or cancelled today (done: finished_today)
+    window_services: dict[int, list[str]] = field(default_factory=dict)  # 潮汐窗口, as last set
 
     @classmethod
     def empty(cls, day: date) -> Restored:

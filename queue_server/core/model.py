@@ -95,6 +95,7 @@ class EventKind(enum.StrEnum):
     FOLLOWUP_OPENED = "followup_opened"
     FOLLOWUP_CLOSED = "followup_closed"
     NOTICES_CHANGED = "notices_changed"
+    WINDOW_SERVICES_CHANGED = "window_services_changed"  # 潮汐窗口: a window serves other services now
 
 
 class WindowStatus(enum.StrEnum):

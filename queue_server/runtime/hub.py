@@ -45,12 +45,13 @@ PUBLIC_KINDS = frozenset(
         EventKind.WINDOW_RESUMED,
         EventKind.DAY_STARTED,
         EventKind.NOTICES_CHANGED,
+        EventKind.WINDOW_SERVICES_CHANGED,
     }
 )
 # The ticket as a lobby screen knows it. No priority: the class reveals the elderly/disabled lane.
 PUBLIC_TICKET_FIELDS = ("number", "service", "status", "window", "call_count")
 # The data of a public event: how the queues and the window stand after it, the notices, the day.
-PUBLIC_DATA_FIELDS = ("waiting", "estimates", "window_status", "window_ticket", "notices", "day")
+PUBLIC_DATA_FIELDS = ("waiting", "estimates", "window_status", "window_ticket", "notices", "day", "services")
 
 # The ticket fields staff and devices see; a ticket has no personal data, and staff names stay out.
 FULL_TICKET_FIELDS = (

@@ -302,6 +302,58 @@ function ratingText(r) {
   return r.ratings ? `${r.ratings} 条，均分 ${r.avg_rating}${r.low_ratings ? `，差评 ${r.low_ratings}` : ""}` : "—";
 }
 
+// ------------------------------------------------------------------ 潮汐窗口
+
+let catalogue = null;  // {services, departments} from /api/services, loaded once
+let tidalWindow = null;  // the window whose services the form shows
+let tidalChosen = [];  // its services as ticked, in order of preference
+
+async function loadCatalogue() {
+  if (!catalogue) catalogue = await Staff.api("GET", "/api/services");
+}
+
+function renderTidal() {
+  if (!catalogue || !windows.length) return;
+  const select = $("tidal-window");
+  if (!select.options.length) {
+    select.replaceChildren(...windows.map((w) => el("option", { value: w.number }, `${w.number} 号 ${w.name}`)));
+  }
+  const number = Number(select.value);
+  if (number !== tidalWindow) {
+    tidalWindow = number;
+    tidalChosen = [...(windows.find((w) => w.number === number)?.services || [])];
+  }
+  const q = $("tidal-filter").value.trim().toLowerCase();
+  const match = (s) => !q || s.name.includes(q) || s.initials.startsWith(q) || s.department_name.includes(q);
+  const boxes = [];
+  for (const d of catalogue.departments) {
+    const services = catalogue.services.filter((s) => s.department === d.code && match(s));
+    if (!services.length) continue;
+    boxes.push(el("h3", {}, d.name));
+    for (const s of services) {
+      const box = el("input", { type: "checkbox", value: s.code, "data-service": s.code });
+      box.checked = tidalChosen.includes(s.code);
+      box.addEventListener("change", () => {
+        tidalChosen = box.checked ? [...tidalChosen, s.code] : tidalChosen.filter((c) => c !== s.code);
+      });
+      boxes.push(el("label", {}, box, s.name));
+    }
+  }
+  $("tidal-services").replaceChildren(...(boxes.length ? boxes : [el("p", { class: "empty" }, "没有相符的业务")]));
+}
+
+$("tidal-window").addEventListener("change", renderTidal);
+$("tidal-filter").addEventListener("input", renderTidal);
+$("tidal-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  if (!tidalChosen.length) { show("每个窗口至少办理一项业务"); return; }
+  guarded(async () => {
+    const r = await Staff.api("PUT", `/api/windows/${tidalWindow}/services`, { services: tidalChosen });
+    show(r.changed ? `${r.number} 号窗口现办理：${r.services.map((s) => s.name).join("、")}` : "业务未变", true);
+    tidalWindow = null;  // re-read from the next overview
+  }).then(() => guarded(refresh));
+});
+
 async function refresh() {
   const o = await Staff.api("GET", "/api/admin/overview");
   zone = o.timezone;
@@ -314,6 +366,8 @@ async function refresh() {
   windows = o.windows;
   if (confirming && !windows.some((w) => w.number === confirming.window && w.status !== "closed")) confirming = null;
   renderWindows();
+  await loadCatalogue();
+  renderTidal();
 
   const waiting = o.services.filter((s) => s.waiting > 0).sort((a, b) => b.longest_wait_s - a.longest_wait_s);
   $("waiting-total").textContent = waiting.reduce((n, s) => n + s.waiting, 0);

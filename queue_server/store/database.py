@@ -211,6 +211,14 @@ class Store:
                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                         [json.dumps(list(journal.notices), ensure_ascii=False)],
                     )
+                if journal.window_services:
+                    kept = dict(json.loads(self._meta(db, "window_services") or "{}"))
+                    kept.update({str(n): list(s) for n, s in journal.window_services.items()})
+                    db.execute(
+                        "INSERT INTO meta(key, value) VALUES ('window_services', ?) "
+                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        [json.dumps(kept, ensure_ascii=False)],
+                    )
                 if journal.faults:
                     db.conn.executemany(_UPSERT_FAULT, [f.as_dict() for f in journal.faults.values()])
                 if journal.events:
@@ -291,6 +299,7 @@ class Store:
             },
             finished_today=tickets("business_day = ? AND status = 'done'", [d]),
             ended_today=tickets("business_day = ? AND status IN ('no_show', 'cancelled')", [d]),
+            window_services={int(n): s for n, s in json.loads(self._meta(db, "window_services") or "{}").items()},
             recent_calls=recent,
             rated_today={r[0] for r in db.execute("SELECT ticket_id FROM ratings WHERE business_day = ?", [d])},
             to_rate=tickets("id IN (SELECT rating_ticket FROM windows WHERE rating_ticket IS NOT NULL)", []),
@@ -306,6 +315,11 @@ class Store:
                 for r in db.query("SELECT * FROM device_faults WHERE cleared_at IS NULL ORDER BY id")
             ],
         )
+
+    @staticmethod
+    def _meta(db: sqlite_utils.Database, key: str) -> str | None:
+        row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
 
     def ticket(self, ticket_id: int) -> dict[str, Any] | None:
         rows = list(self.reader().query("SELECT * FROM tickets WHERE id = ?", [ticket_id]))

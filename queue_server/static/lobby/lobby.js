@@ -96,6 +96,8 @@ function applyEvent(e) {
   }
   if (e.kind === "day_started") { state.calls = []; renderCalls(); }
   if (e.kind === "notices_changed") { state.notices = e.notices; renderNotices(); }
+  // 潮汐窗口: a window serves other services now (a zone screen's filter follows).
+  if (e.kind === "window_services_changed" && w) w.services = e.services;
   scheduleBoards();
 }
 
