@@ -1,14 +1,30 @@
 """The kiosk app (取号机): home tiles → service → ticket, the 特别通道 and the 服务指南.
 
 The App wires the pieces; the screens (``screens.py``, ``kv/*.kv``) only show what it decides
-and call it back. Everything that talks to the server or the printer runs on the
+and call it back. Everything that talks to the server, the printer or the voice runs on the
 ``AsyncRunner`` loop and returns here on Kivy's thread.
+
+What a visitor can change, and what the idle reset (``go_home``) changes back:
+
+- 大字 (``large_text``): text 1.5 times larger, high contrast, fewer entries on a screen. The
+  button is in every screen's header; choosing 特别通道 turns it on as well.
+- 特别通道 (``elderly_mode``): the ticket is a priority one (老年人、残疾人).
+- the language (``lang``): 中文 or English, from the header; Chinese by default.
+- the services chosen for one visit (``chosen``): 加选 on a service starts it; from then on a
+  touch on a service chooses it too, and 取号（N 项） takes one visit for them all (one number
+  when a window serves them all, else linked numbers, in the order to go). Until then a touch
+  on a service takes its ticket at once, as always.
+
+Sizes follow the panel's physical size (``screen_inches``, see ``layout.py``), not its pixels.
+Before the idle reset a countdown covers the screen; a touch anywhere keeps the visitor.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +37,6 @@ from kivy.properties import (
     BooleanProperty,
     DictProperty,
     ListProperty,
-    NumericProperty,
     ObjectProperty,
     StringProperty,
 )
@@ -29,25 +44,38 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from hardware.fonts import font_path
 from hardware.printer import TicketPrinter
+from hardware.printer_status import PrinterState
 from queue_server.client import HallClient, Refused, ServerUnavailable
 
 from . import strings
 from .feed import LiveFeed
-from .flow import TicketFlow, TicketOutcome, new_request_id
+from .flow import ChecklistOutcome, TicketFlow, TicketOutcome, new_request_id
+from .layout import Layout
 from .runner import AsyncRunner
 from .screens import SCREENS
 from .search import search_guides
+from .theme import HIGH_CONTRAST, NORMAL
+from .voice import KioskSpeaker, Sentence, sink_for
+from .widgets import IdleOverlay
 
 _LOGGER = logging.getLogger(__name__)
 KV_DIR = Path(__file__).parent / "kv"
 IDLE_TIMEOUT_S = 60.0
 TICKET_SHOWN_S = 30.0
+COUNTDOWN_S = 20.0  # the countdown before the idle reset ("20 秒后返回首页")
 RETRY_S = 5.0
 PRINTER_CHECK_S = 10.0
+MAX_CHOSEN = 3  # services in one visit: what the ticket screen shows without scrolling
+CHECKLIST_SHOWN_S = 15.0  # "告知单已打印，请取走" stays this long
+IDLE_CHECK_S = 0.25
 
 
 class KioskApp(App):
-    """``client`` and ``printer`` are injected, so tests point the app at a loopback server."""
+    """``client`` and ``printer`` are injected, so tests point the app at a loopback server.
+
+    ``voice``: None (silent), "sound" (the sound card), a folder for WAV files, or a sink.
+    ``screen_inches``: the panel's diagonal; None guesses from its pixels (layout.default_inches).
+    """
 
     hall_name = StringProperty("")
     services = DictProperty({})  # code -> service as /api/services gives it
@@ -57,34 +85,58 @@ class KioskApp(App):
     departments = DictProperty({})  # code -> {"name", "short_name"}
     online = BooleanProperty(False)  # the last call to the server got an answer
     live = BooleanProperty(False)  # the event stream is connected
-    elderly_mode = BooleanProperty(False)  # 特别通道 chosen on the home screen
+    elderly_mode = BooleanProperty(False)  # 特别通道 chosen: the ticket is a priority one
+    chosen = ListProperty([])  # service codes chosen for one visit, in the order chosen
+    large_text = BooleanProperty(False)  # 大字: larger text, higher contrast, fewer per screen
+    lang = StringProperty(strings.DEFAULT_LANGUAGE)
+    # rebind: kv rules read through them (app.t.home_title, app.ui.body, app.theme.ink), and must
+    # redraw when they are replaced.
+    t = ObjectProperty(strings.ZH, rebind=True)  # the words in the current language
+    ui = ObjectProperty(Layout.compute(1080, 1920), rebind=True)  # sizes in pixels for this panel and mode
+    theme = ObjectProperty(NORMAL, rebind=True)
     tile = ObjectProperty(None, allownone=True)  # the tile whose services are shown
     outcome = ObjectProperty(None, allownone=True)  # the last ticket taken
     notice = StringProperty("")  # a message over the current screen (offline, closed ...)
-    scale = NumericProperty(1.0)  # the layouts are drawn for 1080 x 1920; other screens scale them
+    notice_key = StringProperty("")  # what the notice is: offline, working, refused, error
 
     def __init__(
-        self, client: HallClient, printer: TicketPrinter | None, idle_timeout_s: float = IDLE_TIMEOUT_S, **kwargs: Any
+        self,
+        client: HallClient,
+        printer: TicketPrinter | None,
+        idle_timeout_s: float = IDLE_TIMEOUT_S,
+        ticket_shown_s: float = TICKET_SHOWN_S,
+        countdown_s: float = COUNTDOWN_S,
+        screen_inches: float | None = None,
+        voice: Any = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.client, self.printer = client, printer
-        self.idle_timeout_s = idle_timeout_s
+        self.idle_timeout_s, self.ticket_shown_s, self.countdown_s = idle_timeout_s, ticket_shown_s, countdown_s
+        self.screen_inches = screen_inches
+        self.voice_setting = voice
+        self.speaker: KioskSpeaker | None = None
         self.runner: AsyncRunner | None = None
         self.flow: TicketFlow | None = None
-        self.pending: tuple[str, str, str] | None = None  # (service, priority, request_id) being taken
+        # (services, priority, request_id) being taken
+        self.pending: tuple[tuple[str, ...], str, str] | None = None
+        self.max_chosen = MAX_CHOSEN
         self.last_touch = time.monotonic()
+        self.overlay: IdleOverlay | None = None  # made in build(), once its kv rule is loaded
+        self._notice: tuple[str, dict[str, Any]] = ("", {})
         self._events: list = []
 
     # ------------------------------------------------------------ lifecycle
 
     def build(self) -> ScreenManager:
-        self.title = "政务服务中心 取号机"
-        self._fit(Window, Window.size)
-        Window.bind(size=self._fit)
+        self.title = strings.ZH.app_title
         LabelBase.register(DEFAULT_FONT, str(font_path(bold=False)), fn_bold=str(font_path(bold=True)))
+        self._fit()
+        Window.bind(size=self._fit)
         for kv in sorted(KV_DIR.glob("*.kv")):
             Builder.unload_file(str(kv))  # a second App in one process must not apply rules twice
             Builder.load_file(str(kv))
+        self.overlay = IdleOverlay()  # after the rules, so it has its looks
         manager = ScreenManager(transition=NoTransition())  # instant: no half-drawn screens to tap
         for screen in SCREENS:
             manager.add_widget(screen(name=screen.screen_name))
@@ -93,9 +145,18 @@ class KioskApp(App):
     def on_start(self) -> None:
         self.runner = AsyncRunner()
         self.flow = TicketFlow(self.client, self.printer, self.hall_name)
-        Window.bind(on_touch_down=self._touched)
+        if self.voice_setting is not None:
+            self.speaker = KioskSpeaker(self.runner.loop, sink_for(self.voice_setting))
+        # Any touch, drag, wheel or key keeps the visitor: reading a long guide counts.
+        Window.bind(
+            on_touch_down=self._touched,
+            on_touch_move=self._touched,
+            on_touch_up=self._touched,
+            on_key_down=self._touched,
+            on_textinput=self._touched,
+        )
         self._events = [
-            Clock.schedule_interval(self._check_idle, 1.0),
+            Clock.schedule_interval(self._check_idle, IDLE_CHECK_S),
             Clock.schedule_interval(lambda _dt: self.check_printer(), PRINTER_CHECK_S),
         ]
         self.load()
@@ -103,7 +164,15 @@ class KioskApp(App):
         self.runner.submit(feed.run())
 
     def on_stop(self) -> None:
-        Window.unbind(on_touch_down=self._touched, size=self._fit)
+        Window.unbind(
+            on_touch_down=self._touched,
+            on_touch_move=self._touched,
+            on_touch_up=self._touched,
+            on_key_down=self._touched,
+            on_textinput=self._touched,
+            size=self._fit,
+        )
+        self._hide_overlay()
         for event in self._events:
             event.cancel()
         if self.runner is not None:
@@ -111,12 +180,71 @@ class KioskApp(App):
             self.runner.stop()
             self.runner = None
 
-    def _fit(self, _window: Any, size: tuple[int, int]) -> None:
-        self.scale = min(size[0] / 1080, size[1] / 1920)
+    # ------------------------------------------------------------ looks and words
+
+    def _fit(self, *_args: Any) -> None:
+        self.ui = Layout.compute(Window.width, Window.height, self.screen_inches, self.large_text)
+        self.theme = HIGH_CONTRAST if self.large_text else NORMAL
+
+    def on_large_text(self, *_args: Any) -> None:
+        self._fit()
+
+    def on_lang(self, *_args: Any) -> None:
+        self.t = strings.catalogue(self.lang)
+        self._render_notice()
+
+    def toggle_large_text(self) -> None:
+        """The 大字 button: one touch on, one touch off."""
+        self.large_text = not self.large_text
+        if self.large_text:
+            self.speak_screen()
+
+    def switch_language(self) -> None:
+        """The 中文 / English button."""
+        languages = strings.LANGUAGES
+        self.lang = languages[(languages.index(self.lang) + 1) % len(languages)]
+        self.speak_screen()
+
+    def name_of(self, thing: dict[str, Any] | None, key: str = "name") -> str:
+        """A name from the server in the visitor's language, where the server has it (``name_en``);
+        otherwise as the server wrote it, in Chinese."""
+        if not thing:
+            return ""
+        if self.lang != strings.DEFAULT_LANGUAGE and thing.get(f"{key}_{self.lang}"):
+            return thing[f"{key}_{self.lang}"]
+        return thing.get(key, "")
+
+    # ------------------------------------------------------------ notices
+
+    def set_notice(self, key: str = "", **values: Any) -> None:
+        """Show a notice over the screen: offline, working, refused (code, message, details,
+        service) or text (text); kept as its key so a language switch says it again."""
+        self._notice = (key, values)
+        self._render_notice()
+
+    def _render_notice(self) -> None:
+        key, values = self._notice
+        t = self.t
+        if key == "refused":
+            text = t.refused(values["code"], values["message"], values.get("details"), values.get("service", ""))
+        elif key == "text":
+            text = values["text"]
+        elif key and values:
+            text = t.get(key, **values)
+        elif key:
+            text = getattr(t, key)
+        else:
+            text = ""
+        self.notice_key = key
+        self.notice = text
 
     def on_tiles(self, *_args: Any) -> None:
         if self.root is not None:
             self.root.get_screen("home").refresh()
+
+    def on_chosen(self, *_args: Any) -> None:
+        if self.root is not None:
+            self.root.get_screen("services").update_chosen()
 
     def on_counts(self, *_args: Any) -> None:
         if self.root is not None:
@@ -142,19 +270,19 @@ class KioskApp(App):
         def done(result: Any, error: BaseException | None) -> None:
             if error is not None:
                 self.online = False
-                self.notice = strings.OFFLINE
+                self.set_notice("offline")
                 Clock.schedule_once(lambda _dt: self.load(), RETRY_S)
                 return
             services, guides = result
             self.hall_name = self.flow.hall_name = services["hall"]["name"]
             self.services = {s["code"]: s for s in services["services"]}
-            self.tiles = services["tiles"]
             self.departments = {d["code"]: d for d in services["departments"]}
             self.counts = {s["code"]: s["waiting"] for s in services["services"]}
+            self.tiles = services["tiles"]
             self.guides = guides
             self.online = True
-            if self.notice == strings.OFFLINE:
-                self.notice = ""
+            if self.notice_key == "offline":
+                self.set_notice()
 
         self.runner.submit(fetch(), done)
 
@@ -164,34 +292,70 @@ class KioskApp(App):
         self.root.current = name
 
     def go_home(self) -> None:
-        """Back to the start, forgetting everything about the last visitor."""
+        """Back to the start, forgetting everything about the last visitor: the idle reset and
+        完成 on the ticket. 特别通道, 大字 and English end here."""
+        self._hide_overlay()
         self.elderly_mode = False
+        self.large_text = False
+        self.lang = strings.DEFAULT_LANGUAGE
         self.tile = None
         self.outcome = None
         self.pending = None
-        if self.notice != strings.OFFLINE:
-            self.notice = ""
+        self.chosen = []
+        if self.notice_key != "offline":
+            self.set_notice()
         self.root.get_screen("guides").clear()
         self.show("home")
+        self.root.get_screen("home").refresh()
+
+    def go_start(self) -> None:
+        """首页: the home screen, keeping the visitor's choices (特别通道, 大字, language)."""
+        if self.root.current != "home":
+            self.show("home")
+        if self.notice_key not in ("offline", "working"):
+            self.set_notice()
+
+    def go_back(self) -> None:
+        """返回: one step back, keeping the visitor's choices (特别通道, 大字, language)."""
+        if self.root.current == "guide":
+            self.show("guides")
+        elif self.root.current == "ticket":
+            self.go_home()
+        else:
+            self.show("home")
+        if self.notice_key not in ("offline", "working"):
+            self.set_notice()
 
     def choose_elderly_lane(self) -> None:
+        """特别通道: a priority ticket, and 大字 with it."""
         self.elderly_mode = True
+        self.large_text = True
         self.show("home")
+        self.root.get_screen("home").refresh()
+        self.speak_screen()
 
     def choose_tile(self, tile: dict[str, Any]) -> None:
         self.tile = tile
         self.show("services")
+        self.speak_screen()
 
     def open_guides(self) -> None:
         self.show("guides")
+        self.speak_screen()
 
     def open_guide(self, code: str) -> None:
         def done(item: Any, error: BaseException | None) -> None:
             if error is not None:
-                self.notice = strings.OFFLINE if isinstance(error, ServerUnavailable) else str(error)
+                if isinstance(error, ServerUnavailable):
+                    self.set_notice("offline")
+                else:
+                    self.set_notice("text", text=str(error))
                 return
-            self.root.get_screen("guide").item = item
+            guide = self.root.get_screen("guide")
+            guide.checklist = ""
+            guide.item = item
             self.show("guide")
+            self.speak_screen()
 
         self.runner.submit(self.client.guide(code), done)
 
@@ -203,61 +367,214 @@ class KioskApp(App):
 
     # ------------------------------------------------------------ taking a ticket
 
-    def take(self, service: str) -> None:
-        """The visitor chose a service: take (and print) its ticket."""
+    def tap_service(self, code: str) -> None:
+        """A touch on a service: its ticket at once; once the visitor has started choosing
+        several (加选), it chooses this one too."""
+        if self.chosen:
+            self.toggle_choice(code)
+        else:
+            self.take(code)
+
+    def toggle_choice(self, code: str) -> None:
+        """加选 / 已选: choose a service for the visit, or leave it out again."""
+        if self.notice_key == "choose_limit":
+            self.set_notice()
+        if code in self.chosen:
+            self.chosen = [c for c in self.chosen if c != code]
+        elif len(self.chosen) >= self.max_chosen:
+            self.set_notice("choose_limit", n=self.max_chosen)
+        else:
+            self.chosen = [*self.chosen, code]
+
+    def clear_choice(self) -> None:
+        self.chosen = []
+        if self.notice_key == "choose_limit":
+            self.set_notice()
+
+    def take_chosen(self) -> None:
+        if self.chosen:
+            self.take(list(self.chosen))
+
+    def chosen_names(self, chosen: Sequence[str], t: strings.Catalogue) -> str:
+        return t.names([self.name_of(self.services.get(c, {"name": c})) for c in chosen])
+
+    def take(self, services: str | Sequence[str]) -> None:
+        """The visitor chose a service, or several for one visit: take (and print) the ticket."""
         if self.pending is not None:
             return  # one tap at a time: the first is still under way
+        codes = (services,) if isinstance(services, str) else tuple(dict.fromkeys(services))
+        if not codes:
+            return
         priority = "elderly" if self.elderly_mode else "normal"
-        self.pending = (service, priority, new_request_id())
-        self.notice = strings.WORKING
+        self.pending = (codes, priority, new_request_id())
+        self.set_notice("working")
+        self.say("service", kind="service", keep=True, service=self.chosen_names(codes, self.t))
         self._attempt()
 
     def retry(self) -> None:
         if self.pending is not None:
-            self.notice = strings.WORKING
+            self.set_notice("working")
             self._attempt()
 
     def _attempt(self) -> None:
-        service, priority, request_id = self.pending
+        codes, priority, request_id = self.pending
 
         def done(outcome: TicketOutcome | None, error: BaseException | None) -> None:
             if self.pending is None or self.pending[2] != request_id:
                 return  # the visitor went home meanwhile
             if isinstance(error, ServerUnavailable):
                 self.online = False
-                self.notice = strings.OFFLINE
-                # The same request id again: the server hands out no second ticket.
+                self.set_notice("offline")
+                # The same request id again: the server hands out no second ticket (nor visit).
                 Clock.schedule_once(lambda _dt: self.retry(), RETRY_S)
                 return
             self.pending = None
             if isinstance(error, Refused):
-                self.notice = error.message
+                refused = (error.details or {}).get("service")
+                refused = refused if refused in self.services else codes[0]
+                name = self.name_of(self.services.get(refused, {"name": ""}))
+                self.set_notice("refused", code=error.code, message=error.message, details=error.details, service=name)
                 return
             if error is not None:
                 _LOGGER.error("taking a ticket failed", exc_info=error)
-                self.notice = strings.OFFLINE
+                self.set_notice("offline")
                 return
             self.online = True
-            self.notice = ""
+            self.set_notice()
+            self.chosen = []
             self.outcome = outcome
             self.show("ticket")
+            self.speak_ticket(outcome)
 
-        self.runner.submit(self.flow.take(service, priority, request_id), done)
+        self.runner.submit(self.flow.take(list(codes), priority, request_id), done)
+
+    # ------------------------------------------------------------ the 一次性告知单
+
+    def print_checklist(self) -> None:
+        """打印告知单 on a guide item: its 一次性告知单 on the kiosk's printer."""
+        guide = self.root.get_screen("guide")
+        item = guide.item
+        if item is None or self.printer is None or guide.checklist == "printing":
+            return
+        guide.checklist = "printing"
+
+        def done(outcome: ChecklistOutcome | None, error: BaseException | None) -> None:
+            if guide.item is not item:
+                return  # another item (or home) meanwhile
+            if error is not None:
+                _LOGGER.error("printing a 告知单 failed", exc_info=error)
+                guide.checklist = PrinterState.UNKNOWN.value
+                return
+            if not outcome.printed:
+                guide.checklist = outcome.printer_state.value
+                return
+            guide.checklist = "printed"
+            self.say("checklist_printed", kind="checklist", keep=True)
+
+            def fade(_dt: float) -> None:
+                if guide.item is item and guide.checklist == "printed":
+                    guide.checklist = ""
+
+            Clock.schedule_once(fade, CHECKLIST_SHOWN_S)
+
+        self.runner.submit(self.flow.print_checklist(dict(item)), done)
 
     def check_printer(self) -> None:
         """While the printer is reported faulty, ask it again: paper back clears the fault."""
         if self.flow is not None and self.flow.reported_state is not None:
             self.runner.submit(self.flow.check_printer())
 
+    # ------------------------------------------------------------ voice guidance
+
+    def say(self, key: str, kind: str = "title", keep: bool = False, label: str = "", **values: Any) -> None:
+        """Say the ``speech.key`` sentence in the visitor's language (if the voice is on).
+        ``kind`` names it (title, service, ticket); ``keep``: said even if the visitor moves on."""
+        if self.speaker is None:
+            return
+        text = self.t.table("speech")[key].format(**values)
+        self.speaker.say(Sentence(text, self.lang, kind, keep, label))
+
+    def speak_screen(self) -> None:
+        """Say what the current screen is for."""
+        if self.speaker is None or self.root is None:
+            return
+        current = self.root.current
+        if current == "home":
+            self.say("home_lane" if self.elderly_mode else "home")
+        elif current == "services":
+            self.say("services", tile=self.name_of(self.tile))
+        elif current == "guides":
+            self.say("guides")
+        elif current == "guide":
+            self.say("guide", name=self.name_of(self.root.get_screen("guide").item))
+        elif current == "ticket" and self.outcome is not None:
+            self.speak_ticket(self.outcome)
+
+    def speak_ticket(self, outcome: TicketOutcome) -> None:
+        """您的号码是 A012，前面还有 3 人 (the number read letter and digit by digit); for a visit,
+        the services the number also carries, then each further number in the order to go."""
+        number, ahead = outcome.ticket["number"], outcome.ticket["waiting_ahead"]
+        key = "ticket" if ahead else "ticket_none_ahead"
+        self.say(key, kind="ticket", keep=True, label=number, number=number, n=ahead)
+        if outcome.also:
+            self.say("ticket_also", kind="ticket", keep=True, label=number, services=self.t.names(outcome.also))
+        for other in outcome.linked:
+            self.say(
+                "ticket_linked" if other["waiting_ahead"] else "ticket_linked_none_ahead",
+                kind="ticket",
+                keep=True,
+                label=other["number"],
+                number=other["number"],
+                service=other["service_name"],
+                n=other["waiting_ahead"],
+            )
+        if not outcome.printed and outcome.printer_message:
+            self.say("not_printed", kind="printer", keep=True, label=number)
+
     # ------------------------------------------------------------ idle timeout
 
     def _touched(self, *_args: Any) -> None:
         self.last_touch = time.monotonic()
 
+    def keep_visitor(self) -> None:
+        """A touch on the countdown (or reading): the visitor stays, the timer starts again."""
+        self.last_touch = time.monotonic()
+        self._hide_overlay()
+
+    def idle_limit(self) -> float:
+        if self.root is not None and self.root.current == "ticket":
+            return min(self.ticket_shown_s, self.idle_timeout_s)
+        return self.idle_timeout_s
+
+    def has_visitor(self) -> bool:
+        """Is anything on screen somebody's: a screen past home, their choices, their notice?"""
+        return (
+            self.root.current != "home"
+            or self.elderly_mode
+            or self.large_text
+            or self.lang != strings.DEFAULT_LANGUAGE
+            or bool(self.chosen)
+            or self.notice_key not in ("", "offline")
+            or self.root.get_screen("home").ids.pager.page != 0
+        )
+
     def _check_idle(self, _dt: float) -> None:
-        idle = time.monotonic() - self.last_touch
-        on_ticket = self.root.current == "ticket"
-        limit = min(TICKET_SHOWN_S, self.idle_timeout_s) if on_ticket else self.idle_timeout_s
-        personal = self.root.current != "home" or self.elderly_mode or (self.notice not in ("", strings.OFFLINE))
-        if idle >= limit and personal and self.pending is None:
+        if self.root is None:
+            return
+        if self.pending is not None or not self.has_visitor():
+            self._hide_overlay()
+            return
+        limit = self.idle_limit()
+        left = limit - (time.monotonic() - self.last_touch)
+        if left <= 0:
             self.go_home()
+        elif left <= min(self.countdown_s, limit / 2) and self.overlay is not None:
+            self.overlay.seconds = math.ceil(left)
+            if self.overlay.parent is None:
+                Window.add_widget(self.overlay)
+        else:
+            self._hide_overlay()
+
+    def _hide_overlay(self) -> None:
+        if self.overlay is not None and self.overlay.parent is not None:
+            self.overlay.parent.remove_widget(self.overlay)

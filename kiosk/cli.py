@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
@@ -18,10 +19,34 @@ import click
 @click.option("--printer", "printer_uri", help="its ticket printer, e.g. usb://0416:5011 (none: screen only)")
 @click.option("--fullscreen", is_flag=True, help="take the whole screen (on the kiosk itself)")
 @click.option("--size", default="1080x1920", show_default=True, help="window size when not full screen")
-def kiosk(server: str, token: str, printer_uri: str | None, fullscreen: bool, size: str) -> None:
+@click.option(
+    "--screen-inches",
+    type=click.FloatRange(5, 120),
+    default=None,
+    help="the panel's diagonal, so text has the same size in millimetres on every kiosk "
+    '[default: 32" for full HD, 19" for 1280x1024 and smaller]',
+)
+@click.option(
+    "--voice",
+    is_flag=False,
+    flag_value="sound",
+    default=None,
+    metavar="[FOLDER]",
+    help="voice guidance (espeak-ng, offline): --voice alone speaks on the sound card, "
+    "--voice FOLDER writes WAV files there (tests) [default: off]",
+)
+def kiosk(
+    server: str,
+    token: str,
+    printer_uri: str | None,
+    fullscreen: bool,
+    size: str,
+    screen_inches: float | None,
+    voice: str | None,
+) -> None:
     """Run the kiosk (取号机) against a queue server.
 
-    Example: hallqueue kiosk --server http://127.0.0.1:8080 --token TOKEN --printer dummy:
+    Example: hallqueue kiosk --server http://127.0.0.1:8080 --token TOKEN --printer dummy: --voice
     """
     from hardware.printer import TicketPrinter
     from hardware.printer_uri import PrinterUriError, parse_printer_uri
@@ -34,6 +59,10 @@ def kiosk(server: str, token: str, printer_uri: str | None, fullscreen: bool, si
         width, height = (int(x) for x in size.lower().split("x"))
     except ValueError:
         raise click.BadParameter("write it as WIDTHxHEIGHT, e.g. 1080x1920", param_hint="--size") from None
+    if voice not in (None, "sound"):
+        folder = Path(voice)
+        if folder.exists() and not folder.is_dir():
+            raise click.BadParameter(f"{voice} is not a folder", param_hint="--voice")
     os.environ.setdefault("KIVY_NO_ARGS", "1")  # our options are not Kivy's
     os.environ.setdefault("KIVY_CLIPBOARD", "sdl2")  # not xclip/xsel, which a kiosk PC lacks
     from kivy.config import Config
@@ -50,4 +79,4 @@ def kiosk(server: str, token: str, printer_uri: str | None, fullscreen: bool, si
 
     from .app import KioskApp
 
-    KioskApp(HallClient(server, token), printer).run()
+    KioskApp(HallClient(server, token), printer, screen_inches=screen_inches, voice=voice).run()

@@ -1,21 +1,36 @@
 """The kiosk's screens: thin controllers over the kv layouts in ``kv/``.
 
-They render what the App holds and call the App back; no screen talks to the server.
+They render what the App holds and call the App back; no screen talks to the server. Lists
+longer than a screen are cut into pages by measuring each entry at the size it is drawn
+(``widgets.paginate``), so 大字 mode shows fewer entries and none is cut.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from typing import Any
 
 import qrcode
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
 from kivy.factory import Factory
-from kivy.properties import ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
+from kivy.uix.widget import Widget
 
-from . import strings, widgets  # noqa: F401  (registers the kiosk's widgets)
+from . import widgets
+from .layout import LINE_HEIGHT
+from .widgets import ServiceButton, TileButton, TogetherButton, discard_children, paginate, text_height
+
+WORST_WAITING = 999  # tiles are measured with a three-digit waiting count, so they never grow
+# In the 特别通道 the tiles for older and disabled visitors come first (老年人业务: the 优待证 and
+# the free bus card, two cards in one visit), so they are on the first page even in 大字 mode.
+LANE_FIRST_WORDS = ("老年", "残疾", "老人")
+# A tile for older visitors offers all its services in one visit as one big choice (两证一起办:
+# the 优待证 and the free bus card, served together at the 老年人服务 window).
+TOGETHER_WORDS = ("老年", "老人", "两证")
 
 
 def qr_texture(text: str):
@@ -29,146 +44,501 @@ def qr_texture(text: str):
     return texture
 
 
-class HomeScreen(Screen):
+def pager_height(pager: Any, width: float, pages: int = 9) -> float:
+    """The pager's height when shown in a row ``width`` wide: 上一页 · 第 1/9 页 · 下一页, each a
+    third of the row (see the Pager rule)."""
+    app = App.get_running_app()
+    ui, t = app.ui, app.t
+    third = (width - 2 * ui.gap - 2 * ui.gap) / 3
+    buttons = max(text_height(w, ui.button, third - 3 * ui.pad, True) for w in (t.prev_page, t.next_page))
+    position = text_height(t.get("page", page=pages, pages=pages), ui.body, third, True)
+    return max(buttons + 3 * ui.pad, position) + ui.gap
+
+
+class KioskScreen(Screen):
+    """Redraws its lists when the layout (shape, 大字) or the language changes."""
+
+    def on_kv_post(self, *_args: Any) -> None:
+        app = App.get_running_app()
+        self._relayout = Clock.create_trigger(lambda _dt: self.relayout(), -1)
+        app.bind(ui=self._relayout, t=self._relayout)
+        self.bind(size=self._relayout)
+
+    def relayout(self) -> None:
+        """Lay out again what depends on the screen's size and words."""
+
+
+class HomeScreen(KioskScreen):
     screen_name = "home"
+
+    def on_kv_post(self, *args: Any) -> None:
+        super().on_kv_post(*args)
+        self.ids.tiles_pane.bind(size=self._relayout)
 
     def on_pre_enter(self, *_args: Any) -> None:
         self.refresh()
 
     def refresh(self, *_args: Any) -> None:
+        self.ids.pager.page = 0
+        self.relayout()
+
+    @staticmethod
+    def ordered_tiles() -> list[dict[str, Any]]:
+        app = App.get_running_app()
+        tiles = list(app.tiles)
+        if not app.elderly_mode:
+            return tiles
+
+        def for_the_lane(tile: dict[str, Any]) -> bool:
+            words = tile.get("name", "") + tile.get("subtitle", "")
+            return any(w in words for w in LANE_FIRST_WORDS)
+
+        return sorted(tiles, key=lambda tile: not for_the_lane(tile))  # stable: the hall's order otherwise
+
+    def arrange(self) -> None:
+        """The pager under the tiles; on a wide landscape screen in the side pane, above 特别通道
+        and 服务指南, so the tiles keep the whole height."""
+        ids = self.ids
+        pager, side = ids.pager, App.get_running_app().ui.side_pager
+        target = ids.actions if side else ids.tiles_pane
+        if pager.parent is not target:
+            pager.parent.remove_widget(pager)
+            target.add_widget(pager, index=len(target.children) if side else 0)
+        pager.stacked = side
+
+    def relayout(self) -> None:
+        app = App.get_running_app()
+        ui = app.ui
+        self.arrange()
+        pane, pager = self.ids.tiles_pane, self.ids.pager
+        tiles = self.ordered_tiles()
+        cols = ui.tile_cols
+        width = (pane.width - (cols - 1) * ui.gap) / cols
+        worst = app.t.get("waiting", n=WORST_WAITING)
+        heights = [TileButton.needed_height(t, width, worst) for t in tiles]
+        room = pane.height - (pane.spacing if pager.parent is pane else 0)  # the tiles, then the pager
+        pages = paginate(heights, room, ui.gap, cols, ui.tile_rows)
+        if len(pages) > 1 and not ui.side_pager:
+            pages = paginate(heights, room - pager_height(pager, pane.width), ui.gap, cols, ui.tile_rows)
+        self.pages, self.heights = pages, heights
+        pager.pages = len(pages)
+        pager.page = min(pager.page, len(pages) - 1)
+        self.show_page()
+
+    def show_page(self, *_args: Any) -> None:
+        """The tiles of the current page; each row at least as tall as its tallest tile needs,
+        and every page with as many rows as the first, so tiles keep their size."""
         app = App.get_running_app()
         grid = self.ids.tiles
-        grid.clear_widgets()
-        for tile in app.tiles:
-            button = Factory.TileButton(text=tile["name"], subtitle=tile.get("subtitle", ""))
+        discard_children(grid)
+        pages = getattr(self, "pages", [])
+        if not pages or not pages[0]:
+            return
+        cols = grid.cols
+        tiles = self.ordered_tiles()
+        page = pages[min(self.ids.pager.page, len(pages) - 1)]
+        rows = math.ceil(len(pages[0]) / cols)
+        grid.rows_minimum = {
+            r: max(self.heights[i] for i in page[r * cols : (r + 1) * cols]) for r in range(math.ceil(len(page) / cols))
+        }
+        for index in page:
+            tile = tiles[index]
+            button = Factory.TileButton(text=app.name_of(tile), subtitle=app.name_of(tile, "subtitle"))
             button.services = tile["services"]
             button.bind(on_release=lambda b, t=tile: app.choose_tile(t))
             grid.add_widget(button)
+        if len(pages) > 1:
+            for _ in range(rows * cols - len(page)):  # the last page's tiles as large as the others
+                grid.add_widget(Widget())
         self.update_counts()
 
     def update_counts(self, *_args: Any) -> None:
         app = App.get_running_app()
         for button in self.ids.tiles.children:
-            total = sum(app.waiting(code) for code in button.services)
-            button.waiting = strings.WAITING.format(n=total)
+            if isinstance(button, TileButton):
+                total = sum(app.waiting(code) for code in button.services)
+                button.waiting = app.t.get("waiting", n=total)
 
 
-class ServicesScreen(Screen):
+class ServicesScreen(KioskScreen):
     screen_name = "services"
     heading = StringProperty("")
 
+    def on_kv_post(self, *args: Any) -> None:
+        super().on_kv_post(*args)
+        self.ids.list_pane.bind(size=self._relayout)
+
     def on_pre_enter(self, *_args: Any) -> None:
+        self.ids.pager.page = 0
+        self.relayout()
+
+    def codes(self) -> list[str]:
         app = App.get_running_app()
-        self.heading = app.tile["name"] if app.tile else ""
+        return [c for c in (app.tile["services"] if app.tile else ()) if c in app.services]
+
+    def together(self) -> list[str]:
+        """The services offered as one choice (两证一起办) on this tile, or none: a tile for
+        older visitors with two or more services, all issuing tickets now."""
+        app = App.get_running_app()
+        tile = app.tile or {}
+        words = tile.get("name", "") + tile.get("subtitle", "")
+        codes = self.codes()
+        if len(codes) < 2 or not any(w in words for w in TOGETHER_WORDS):
+            return []
+        if len(codes) > app.max_chosen or not all(app.services[c].get("open", True) for c in codes):
+            return []
+        return codes
+
+    def together_words(self) -> tuple[str, str]:
+        app = App.get_running_app()
+        t, codes = app.t, self.together()
+        title = t.together_two if len(codes) == 2 else t.get("together_many", n=len(codes))
+        names = t.names([app.name_of(app.services[c]) for c in codes])
+        return title, t.get("together_detail", names=names)
+
+    def detail(self, code: str) -> str:
+        app = App.get_running_app()
+        service = app.services.get(code, {})
+        if service.get("open", True):
+            return app.t.get("waiting", n=app.waiting(code))
+        return app.t.get("closed_hours", hours=service.get("hours", "")) if service.get("hours") else app.t.closed
+
+    def relayout(self) -> None:
+        app = App.get_running_app()
+        ui = app.ui
+        self.heading = app.name_of(app.tile) if app.tile else ""
+        pane, pager = self.ids.list_pane, self.ids.pager
+        cols = ui.service_cols
+        width = (pane.width - 2 * pane.padding[0] - (cols - 1) * ui.gap) / cols
+        codes = self.codes()
+        worst = app.t.get("waiting", n=WORST_WAITING)
+        heights = [
+            ServiceButton.needed_height(app.name_of(app.services[c]), max(self.detail(c), worst, key=len), width)
+            for c in codes
+        ]
+        if self.together():
+            heights.insert(0, TogetherButton.needed_height(*self.together_words(), width))
+        room = pane.height - 2 * pane.spacing  # the list, a filler and the pager, one under the other
+        pages = paginate(heights, room, ui.gap, cols, ui.service_rows)
+        if len(pages) > 1:
+            pages = paginate(heights, room - pager_height(pager, pane.width), ui.gap, cols, ui.service_rows)
+        self.pages, self.heights = pages, heights
+        pager.pages = len(pages)
+        pager.page = min(pager.page, len(pages) - 1)
+        self.show_page()
+
+    def show_page(self, *_args: Any) -> None:
+        app = App.get_running_app()
         listing = self.ids.services
-        listing.clear_widgets()
-        for code in app.tile["services"] if app.tile else ():
-            service = app.services.get(code)
-            if service is None:
+        discard_children(listing)
+        together = self.together()
+        entries: list[str | None] = ([None] if together else []) + self.codes()  # None: 两证一起办
+        pages = getattr(self, "pages", [])
+        if not pages:
+            return
+        page = [i for i in pages[min(self.ids.pager.page, len(pages) - 1)] if i < len(entries)]
+        # Every entry of a row as tall as the row's tallest (two columns on a wide screen).
+        cols = listing.cols
+        heights = getattr(self, "heights", [])
+        listing.rows_minimum = {
+            r: max(heights[i] for i in page[r * cols : (r + 1) * cols])
+            for r in range(math.ceil(len(page) / cols))
+            if all(i < len(heights) for i in page[r * cols : (r + 1) * cols])
+        }
+        for index in page:
+            code = entries[index]
+            if code is None:
+                title, detail = self.together_words()
+                button = Factory.TogetherButton(text=title, detail=detail, codes=together)
+                button.bind(on_release=lambda b: app.take(list(b.codes)))
+                button.size_hint_y = 1  # the row's height (rows_minimum)
+                listing.add_widget(button)
                 continue
-            button = Factory.ServiceButton(text=service["name"])
+            service = app.services[code]
+            button = Factory.ServiceButton(text=app.name_of(service))
             button.code = code
             button.is_open = service["open"]
-            button.bind(on_release=lambda b, c=code: app.take(c))
+            button.chosen = code in app.chosen
+            button.bind(on_release=lambda b, c=code: app.tap_service(c))
+            button.size_hint_y = 1
             listing.add_widget(button)
         self.update_counts()
 
     def update_counts(self, *_args: Any) -> None:
-        app = App.get_running_app()
         for button in self.ids.services.children:
-            service = app.services.get(button.code, {})
-            button.detail = (
-                strings.WAITING.format(n=app.waiting(button.code))
-                if service.get("open")
-                else f"{strings.CLOSED}（{service.get('hours', '')}）"
-            )
+            if isinstance(button, ServiceButton):
+                button.detail = self.detail(button.code)
+
+    def update_chosen(self, *_args: Any) -> None:
+        chosen = App.get_running_app().chosen
+        for button in self.ids.services.children:
+            if isinstance(button, ServiceButton):
+                button.chosen = button.code in chosen
 
 
-class TicketScreen(Screen):
+class TicketScreen(KioskScreen):
+    """The number (as large as the room allows), its services, the wait, where to go, the
+    visit's other numbers in the order to go, and the QR code of its status page."""
+
     screen_name = "ticket"
     qr = ObjectProperty(None, allownone=True)
+    number_font = NumericProperty(100)
+    qr_size = NumericProperty(100)
+    body_height = NumericProperty(100)
+    has_linked = BooleanProperty(False)
+
+    def on_kv_post(self, *args: Any) -> None:
+        super().on_kv_post(*args)
+        self._fit = Clock.create_trigger(lambda _dt: self.fit(), 0)
+        ids = self.ids
+        ids.main.bind(minimum_height=self._fit)
+        ids.middle.bind(minimum_height=self._fit)
+        ids.side.bind(minimum_height=self._fit, width=self._fit)
+        ids.body.bind(width=self._fit)
+        ids.body_scroll.bind(size=self._fit)
 
     def on_pre_enter(self, *_args: Any) -> None:
         outcome = App.get_running_app().outcome
         self.qr = qr_texture(outcome.status_url) if outcome else None
+        self.show_linked()
+        self.ids.body_scroll.scroll_y = 1
+        self.fit()
+
+    def relayout(self) -> None:
+        self.show_linked()
+        self._fit()
+
+    def show_linked(self) -> None:
+        """The visit's other tickets, in the order to go."""
+        app = App.get_running_app()
+        t = app.t
+        container = self.ids.linked
+        discard_children(container)
+        linked = app.outcome.linked if app.outcome else []
+        self.has_linked = bool(linked)
+        for other in linked:
+            wait = t.get("linked_wait", n=other["waiting_ahead"], estimate=t.minutes(other["estimated_wait_s"]))
+            container.add_widget(
+                Factory.LinkedTicket(
+                    number=other["number"],
+                    service=other["service_name"],
+                    wait=wait,
+                    where=t.place(other.get("where", "")),
+                )
+            )
+
+    def fit(self) -> None:
+        """Make room: the number and the QR code are the only things that may shrink (the QR code
+        first, down to 55 mm; then the number, down to twice a title; then the QR code to 40 mm),
+        so every line of a visit shows without scrolling, in 大字 mode and on a landscape panel.
+        Only when that is not enough (大字 on a small 4:3 panel) does the body scroll."""
+        app = App.get_running_app()
+        ui, ids = app.ui, self.ids
+        scroll, body, main, middle, side = ids.body_scroll, ids.body, ids.main, ids.middle, ids.side
+        number, qr = ids.number, ids.qr
+        pad_y = body.padding[1] + body.padding[3]
+        avail = scroll.height - pad_y
+        qr_max = max(1.0, min(ui.mm(95), side.width * 0.8))
+        qr_mid, qr_min = min(ui.mm(55), qr_max), min(ui.mm(40), qr_max)
+        num_max, num_min = ui.number, min(ui.number, ui.title * 2)
+        ratio = number.height / number.font_size if number.text and number.font_size and number.height else LINE_HEIGHT
+        main_rest = main.minimum_height - number.height
+        side_rest = side.minimum_height - qr.height
+        if ui.landscape:
+            font = max(num_min, min(num_max, (avail - main_rest) / ratio))
+            size = max(qr_min, min(qr_max, avail - side_rest))
+            needed = max(main_rest + font * ratio, middle.minimum_height, side_rest + size)
+        else:
+            spacing = 4 * body.spacing
+            room = avail - spacing - main_rest - side_rest - middle.minimum_height
+            size = max(qr_mid, min(qr_max, room - num_max * ratio))
+            font = max(num_min, min(num_max, (room - size) / ratio))
+            size = max(qr_min, min(size, room - font * ratio))
+            needed = spacing + main_rest + side_rest + middle.minimum_height + font * ratio + size
+        if abs(font - self.number_font) >= 1:
+            self.number_font = max(num_min, math.floor(font))
+        if abs(size - self.qr_size) >= 1:
+            self.qr_size = math.floor(size)
+        self.body_height = max(scroll.height, math.ceil(needed + pad_y))
 
     @staticmethod
-    def ahead_text(outcome) -> str:
-        return strings.AHEAD.format(n=outcome.ticket["waiting_ahead"]) if outcome else ""
+    def ahead_text(outcome, t) -> str:
+        return t.get("ahead", n=outcome.ticket["waiting_ahead"]) if outcome else ""
 
     @staticmethod
-    def estimate_text(outcome) -> str:
-        return strings.minutes(outcome.ticket["estimated_wait_s"]) if outcome else ""
+    def estimate_text(outcome, t) -> str:
+        return t.minutes(outcome.ticket["estimated_wait_s"]) if outcome else ""
+
+    @staticmethod
+    def also_text(outcome, t) -> str:
+        """同时办理：… for a number that carries several services."""
+        return t.get("also", services=t.names(outcome.also)) if outcome and outcome.also else ""
+
+    @staticmethod
+    def where_text(outcome, t) -> str:
+        where = outcome.ticket.get("where") if outcome else ""
+        return t.get("where", where=t.place(where)) if where else ""
+
+    @staticmethod
+    def printer_text(outcome, t) -> str:
+        if not outcome:
+            return ""
+        if not outcome.printed and outcome.printer_message:
+            return t.printer_problem(outcome.printer_state)
+        return t.printed
 
 
-class GuidesScreen(Screen):
+class GuidesScreen(KioskScreen):
     screen_name = "guides"
+    selected = StringProperty("")  # the department browsed, highlighted
 
     def clear(self) -> None:
         self.ids.query.text = ""
+        self.selected = ""
         self.show_results([])
 
     def on_query(self, text: str) -> None:
         app = App.get_running_app()
+        if text.strip():
+            self.selected = ""
         self.show_results(app.search(text) if text.strip() else [], searched=bool(text.strip()))
 
     def browse(self, department_code: str) -> None:
         app = App.get_running_app()
         self.ids.query.text = ""
+        self.selected = department_code
         self.show_results([g for g in app.guides if g["department"] == department_code])
+        self.ids.results_scroll.scroll_y = 1
+
+    def on_selected(self, *_args: Any) -> None:
+        for button in self.ids.departments.children:
+            button.selected = button.code == self.selected
 
     def show_results(self, items: list[dict[str, Any]], searched: bool = False) -> None:
         app = App.get_running_app()
+        self._shown = (items, searched)
         listing = self.ids.results
-        listing.clear_widgets()
+        discard_children(listing)
         if searched and not items:
-            listing.add_widget(Factory.HintLabel(text=strings.SEARCH_EMPTY))
+            listing.add_widget(Factory.HintLabel(text=app.t.search_empty))
         for item in items[:40]:
-            button = Factory.GuideButton(text=item["name"], detail=f"{item['department_name']} · {item['kind']}")
+            detail = app.t.get("guide_detail", department=item["department_name"], kind=app.t.kind(item["kind"]))
+            button = Factory.GuideButton(text=app.name_of(item), detail=detail)
             button.bind(on_release=lambda b, c=item["code"]: app.open_guide(c))
             listing.add_widget(button)
+
+    def relayout(self) -> None:
+        if hasattr(self, "_shown"):
+            self.show_results(*self._shown)
 
     def on_pre_enter(self, *_args: Any) -> None:
         app = App.get_running_app()
         departments = self.ids.departments
-        departments.clear_widgets()
+        discard_children(departments)
         seen: dict[str, str] = {}
         for g in app.guides:
             department = app.departments.get(g["department"], {})
             seen.setdefault(g["department"], department.get("short_name") or g["department_name"])
         for code, name in seen.items():
             button = Factory.DepartmentButton(text=name)
+            button.code = code
+            button.selected = code == self.selected
             button.bind(on_release=lambda b, c=code: self.browse(c))
             departments.add_widget(button)
 
 
-class GuideScreen(Screen):
+class GuideScreen(KioskScreen):
     screen_name = "guide"
     item = ObjectProperty(None, allownone=True)
+    # The 告知单 on the printer: "", printing, printed, or why not (a PrinterState's value).
+    checklist = StringProperty("")
+
+    def on_kv_post(self, *args: Any) -> None:
+        super().on_kv_post(*args)
+        self.print_button = self.ids.print_checklist.__self__  # held: the kv rules read it when it is out
+        if App.get_running_app().printer is None:  # nothing to print on: no button
+            self.print_button.parent.remove_widget(self.print_button)
+        self.arrange()
+
+    @staticmethod
+    def where_text(item: dict[str, Any] | None, t) -> str:
+        where = (item or {}).get("where")
+        return t.get("where", where=t.place(where)) if where else ""
+
+    @staticmethod
+    def checklist_text(state: str, t) -> str:
+        if not state:
+            return ""
+        if state == "printing":
+            return t.printing_checklist
+        if state == "printed":
+            return t.checklist_printed
+        return t.checklist_problem(state)
+
+    def arrange(self) -> None:
+        """Portrait: name, text, buttons; landscape: name and buttons beside the text."""
+        ids = self.ids
+        controls = ids.controls
+        landscape = App.get_running_app().ui.landscape
+        target = ids.side if landscape else ids.body
+        if controls.parent is not target:
+            controls.parent.remove_widget(controls)
+            if landscape:
+                ids.side.add_widget(Factory.Widget(), index=0)  # pushes the buttons down
+                ids.side.add_widget(controls, index=0)
+            else:
+                for spacer in [c for c in ids.side.children if type(c) is Widget]:
+                    ids.side.remove_widget(spacer)
+                ids.body.add_widget(controls, index=0)
+
+    def relayout(self) -> None:
+        self.arrange()
+        self.on_item(self, self.item)
 
     def on_item(self, _screen: Any, item: dict[str, Any] | None) -> None:
         body = self.ids.fields
-        body.clear_widgets()
+        discard_children(body)
+        self.ids.scroll.scroll_y = 1
         if not item:
             return
-        for key, label in strings.GUIDE_FIELDS:
+        t = App.get_running_app().t
+        for key, label in t.guide_fields():
             body.add_widget(Factory.FieldTitle(text=label))
-            body.add_widget(Factory.FieldText(text=self.format_field(key, item.get(key))))
+            body.add_widget(Factory.FieldText(text=self.format_field(key, item.get(key), t)))
+
+    def scroll_page(self, direction: int) -> None:
+        """向上翻 (+1) / 向下翻 (-1): most of a screen at a time."""
+        scroll = self.ids.scroll
+        hidden = scroll.children[0].height - scroll.height if scroll.children else 0
+        if hidden <= 0:
+            return
+        step = scroll.height * 0.8 / hidden
+        if scroll.effect_y is not None:
+            scroll.effect_y.cancel()  # a fling still going would carry on past the page
+        scroll.scroll_y = max(0.0, min(1.0, scroll.scroll_y + direction * step))
+        App.get_running_app().keep_visitor()
 
     @staticmethod
-    def format_field(key: str, value: Any) -> str:
+    def format_field(key: str, value: Any, t=None) -> str:
+        from .strings import ZH
+
+        t = t or ZH
         if key == "fees":
             if not value:
-                return strings.NO_FEE
+                return t.no_fee
             return "\n".join(
-                f"{f['name']}：{f['standard']}" + (f"（依据：{f['basis']}）" if f.get("basis") else "") for f in value
+                f"{f['name']}：{f['standard']}" + (t.get("fee_basis", basis=f["basis"]) if f.get("basis") else "")
+                for f in value
             )
+        if key == "kind":
+            return t.kind(str(value or ""))
         if isinstance(value, list):
             if key in ("materials", "procedure", "conditions"):
                 # "1、" with no space: Kivy wraps at spaces, and would strand the number.
-                return "\n".join(f"{i}、{v}" for i, v in enumerate(value, start=1))
+                return "\n".join(t.get("list_item", i=i, text=v) for i, v in enumerate(value, start=1))
             return "\n".join(value)
         return str(value or "")
 
 
 SCREENS = (HomeScreen, ServicesScreen, TicketScreen, GuidesScreen, GuideScreen)
+__all__ = ["SCREENS", "qr_texture", "widgets"]

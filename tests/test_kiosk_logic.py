@@ -1,5 +1,6 @@
 """The kiosk's logic without a window: the ticket flow against a real server, with a printer
-that keeps the bytes or emupos; the guide search; the live feed."""
+that keeps the bytes or emupos (one service, or several in one visit on one slip); the printed
+一次性告知单 of a guide item; the guide search; the live feed; the words."""
 
 from __future__ import annotations
 
@@ -10,11 +11,16 @@ from aiohttp import web
 
 from hardware.printer import TicketPrinter
 from hardware.printer_status import PrinterState
+from kiosk import strings
 from kiosk.feed import LiveFeed
-from kiosk.flow import TicketFlow
+from kiosk.flow import TicketFlow, checklist_content
 from kiosk.search import search_guides
+from queue_server.api.app import init_app
 from queue_server.client import HallClient, Refused, ServerUnavailable
+from queue_server.config.guides import hall_guides
+from queue_server.config.hall_file import load_hall_config
 
+from .conftest import OPENING, Hall, provision
 from .emupos import Emupos, decode_dump
 
 
@@ -41,10 +47,9 @@ async def test_elderly_lane_prints_its_label(hall):
     assert "【特别通道】".encode("gb18030") in printer.kept_bytes
 
 
-async def test_a_slow_answer_is_retried_without_a_second_ticket(hall, aiohttp_server):
-    """A proxy delays the first answer past the kiosk's timeout; the server had issued it."""
+def slow_proxy(hall, delays: list[float]) -> web.Application:
+    """A proxy in front of ``hall`` that holds its first answers ``delays`` seconds each."""
     upstream = base_url(hall)
-    delays = [1.5]
 
     async def proxy(request: web.Request) -> web.Response:
         async with hall.client.session.request(
@@ -60,7 +65,12 @@ async def test_a_slow_answer_is_retried_without_a_second_ticket(hall, aiohttp_se
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", proxy)
-    slow = await aiohttp_server(app)
+    return app
+
+
+async def test_a_slow_answer_is_retried_without_a_second_ticket(hall, aiohttp_server):
+    """A proxy delays the first answer past the kiosk's timeout; the server had issued it."""
+    slow = await aiohttp_server(slow_proxy(hall, [1.5]))
     async with HallClient(str(slow.make_url("")).rstrip("/"), hall.kiosk_token, timeout_s=0.5) as client:
         outcome = await TicketFlow(client, TicketPrinter("dummy:"), "大厅", retry_delay_s=0.1).take("hukou")
     assert outcome.ticket["number"] == "A001" and hall.count("tickets") == 1
@@ -120,6 +130,157 @@ async def test_paper_out_shows_the_ticket_reports_the_fault_and_paper_back_resum
             assert "A002" in lines  # the first ticket was shown on screen, not printed later
     finally:
         emupos.fault("paper-out", on=False)
+
+
+# ------------------------------------------------------------------ several services in one visit
+
+
+@pytest.fixture
+async def sample_hall(aiohttp_client, tmp_path, clock) -> Hall:
+    """The sample hall (潜江市政务服务中心): window 19 serves both elderly cards; no window serves
+    户口迁移登记 (windows 1-3) and 纳税申报 (9-11) together."""
+    config = load_hall_config()
+    db_path = tmp_path / "hall.db"
+    kiosk, display = provision(db_path, [])
+    client = await aiohttp_client(init_app(config, db_path, clock, hall_guides(config, None)))
+    return Hall(client, db_path, clock, kiosk, display)
+
+
+ELDER_CARD, BUS_CARD = "老年人优待证（即办）", "老年人免费乘车卡（即办）"
+
+
+def slip(printer: TicketPrinter) -> str:
+    return printer.kept_bytes.decode("gb18030", errors="replace")
+
+
+async def test_both_elderly_cards_are_one_ticket_on_one_slip(sample_hall):
+    printer = TicketPrinter("dummy:")
+    async with HallClient(base_url(sample_hall), sample_hall.kiosk_token) as client:
+        outcome = await TicketFlow(client, printer, "潜江市政务服务中心").take(["mz-elder", "jt-elder-card"], "elderly")
+    ticket = outcome.ticket
+    assert ticket["number"] == "J001" and ticket["priority"] == "elderly" and outcome.printed
+    assert [s["name"] for s in outcome.services] == [ELDER_CARD, BUS_CARD] and outcome.also == [BUS_CARD]
+    assert outcome.linked == [] and outcome.numbers == ["J001"]
+    assert ticket["where"] == "17、18、19 号窗口（一楼B区）"
+    assert sample_hall.count("tickets") == 1
+    text = slip(printer)
+    assert "J001" in text and f"同时办理：{BUS_CARD}" in text and "办理窗口：17、18、19 号窗口（一楼B区）" in text
+    assert "【特别通道】" in text
+
+
+async def test_services_no_window_shares_are_linked_tickets_on_one_slip(sample_hall):
+    await sample_hall.issue("hz-hukou")  # 户口 has a line, 纳税 none: 纳税 first
+    printer = TicketPrinter("dummy:")
+    async with HallClient(base_url(sample_hall), sample_hall.kiosk_token) as client:
+        outcome = await TicketFlow(client, printer, "潜江市政务服务中心").take(["hz-hukou", "tax-declare"])
+    assert outcome.ticket["service"] == "tax-declare" and outcome.numbers == ["E001", "A002"]
+    [other] = outcome.linked
+    assert other["service"] == "hz-hukou" and other["waiting_ahead"] == 1
+    assert other["where"] == "1、2、3 号窗口（一楼A区）"
+    assert sample_hall.count("tickets") == 3
+    text = slip(printer)
+    assert text.count("一次性") == 0 and "本次还需办理（请依次留意叫号）" in text
+    for number in outcome.numbers:
+        assert number in text
+    assert text.index("E001") < text.index("本次还需办理") < text.index("A002")
+    assert text.count("\x1dV") <= 1  # one slip: cut once
+
+
+async def test_one_service_as_a_list_is_a_plain_ticket(sample_hall):
+    async with HallClient(base_url(sample_hall), sample_hall.kiosk_token) as client:
+        outcome = await TicketFlow(client, None, "大厅").take(["hz-birth"])
+    assert outcome.numbers == ["A001"] and outcome.also == [] and not outcome.printed
+    assert outcome.ticket["group_id"] is None
+
+
+async def test_a_slow_visit_is_retried_as_the_same_visit(sample_hall, aiohttp_server):
+    """The first answer comes too late: the retry (same request id) is the same visit, linked
+    tickets and all, not a second one."""
+    slow = await aiohttp_server(slow_proxy(sample_hall, [1.5]))
+    async with HallClient(str(slow.make_url("")).rstrip("/"), sample_hall.kiosk_token, timeout_s=0.5) as client:
+        flow = TicketFlow(client, TicketPrinter("dummy:"), "大厅", retry_delay_s=0.1)
+        outcome = await flow.take(["hz-hukou", "tax-declare"], request_id="visit-1")
+        assert sample_hall.count("tickets") == 2 and len(outcome.linked) == 1
+        again = await flow.take(["hz-hukou", "tax-declare"], request_id="visit-1")
+    assert again.numbers == outcome.numbers and sample_hall.count("tickets") == 2
+
+
+async def test_a_visit_is_refused_whole_with_the_reason(sample_hall):
+    sample_hall.clock.advance(hours=11)  # 20:00
+    async with HallClient(base_url(sample_hall), sample_hall.kiosk_token) as client:
+        with pytest.raises(Refused) as exc:
+            await TicketFlow(client, TicketPrinter("dummy:"), "大厅").take(["hz-hukou", "tax-declare"])
+    assert exc.value.code == "service_closed" and exc.value.details.get("service") in ("hz-hukou", "tax-declare")
+    assert sample_hall.count("tickets") == 0
+
+
+# ------------------------------------------------------------------ the 一次性告知单
+
+
+async def test_the_checklist_prints_the_items_materials_and_fees(hall):
+    printer = TicketPrinter("dummy:?paper=58")
+    async with HallClient(base_url(hall), hall.kiosk_token) as client:
+        item = await client.guide("idcard-new")
+        outcome = await TicketFlow(client, printer, "测试政务服务中心").print_checklist(item, OPENING)
+    assert outcome.printed and outcome.printer_state is PrinterState.READY and outcome.printer_message is None
+    text = slip(printer)
+    for expected in (
+        "一次性告知单",
+        "居民身份证申领",
+        "【申请材料】",
+        "1. 居民户口簿原件",
+        "居民身份证工本费：20元/证",
+    ):
+        assert expected in text, expected
+    assert "依据：发改价格〔2003〕2322号" in text and "法定时限：60日" in text and "承诺时限：30日" in text
+    assert "办理窗口：1、2、4 号窗口" in text and "2026-11-25 09:00" in text
+    # The QR code opens the item's public page on the kiosk's server (the test hall has no public URL).
+    assert (base_url(hall) + "/guides/idcard-new").encode() in printer.kept_bytes
+    assert checklist_content(item, "大厅", "http://x/").url == "http://x/guides/idcard-new"
+
+
+async def test_the_checklist_qr_uses_the_halls_public_url(sample_hall):
+    async with HallClient(base_url(sample_hall), sample_hall.kiosk_token) as client:
+        item = await client.guide("mz-elder-card")
+    content = checklist_content(item, "潜江市政务服务中心", "http://10.0.0.5:8080")
+    assert content.url == "http://127.0.0.1:8080/guides/mz-elder-card"  # the hall's public_url
+    assert content.fees == () and content.where == "17、18、19 号窗口（一楼B区）"
+    assert content.materials == tuple(item["materials"])
+
+
+async def test_paper_out_for_the_checklist_is_reported_and_said(hall):
+    async with HallClient(base_url(hall), hall.kiosk_token) as client:
+        flow = TicketFlow(client, TicketPrinter("dummy:?state=paper_out"), "测试政务服务中心")
+        outcome = await flow.print_checklist(await client.guide("hukou-in"))
+        assert not outcome.printed and outcome.printer_state is PrinterState.PAPER_OUT
+        assert outcome.printer_message == strings.CHECKLIST_PROBLEM[PrinterState.PAPER_OUT]
+        assert "缺纸" in outcome.printer_message and "阅读" in outcome.printer_message
+        assert await open_faults(hall) == [{"component": "printer", "state": "paper_out"}]
+        assert flow.reported_state is PrinterState.PAPER_OUT
+        outcome = await flow.print_checklist(await client.guide("hukou-in"))  # reported once
+        assert not outcome.printed
+    assert await open_faults(hall) == [{"component": "printer", "state": "paper_out"}]
+
+
+async def test_no_printer_prints_no_checklist(hall):
+    async with HallClient(base_url(hall), hall.kiosk_token) as client:
+        outcome = await TicketFlow(client, None, "大厅").print_checklist(await client.guide("hukou-in"))
+    assert not outcome.printed and outcome.printer_message is None
+
+
+# ------------------------------------------------------------------ words
+
+
+def test_where_to_go_in_english_and_no_word_hides_a_method():
+    zh, en = strings.catalogue("zh"), strings.catalogue("en")
+    assert zh.place("17、18、19 号窗口（一楼B区）") == "17、18、19 号窗口（一楼B区）"
+    assert en.place("17、18、19 号窗口（一楼B区）") == "windows 17, 18, 19 (一楼B区)"
+    assert en.place("35 号窗口（一楼C区）、31 号窗口（二楼）") == "window 35 (一楼C区), window 31 (二楼)"
+    assert zh.names(["a", "b"]) == "a、b" and en.names(["a", "b"]) == "a, b"
+    assert zh.checklist_problem("nonsense") == zh.checklist_problem("unknown")
+    words = zh.keys()
+    for key in words:  # a word named like a method would be shadowed by it (t.where)
+        assert "." in key or not callable(getattr(strings.Catalogue, key, None)), key
 
 
 GUIDES = [

@@ -8,7 +8,7 @@ import asyncio
 import threading
 from pathlib import Path
 
-from .driver import KivyDriver
+from .driver import PORTRAIT, KivyDriver
 
 import pytest
 from aiohttp import web
@@ -57,15 +57,16 @@ def server(tmp_path):
 
 @pytest.fixture
 def kiosk(server):
-    """Start a KioskApp against the server: kiosk(printer=..., client=...) -> KivyDriver."""
+    """Start a KioskApp against the server: kiosk(printer=..., client=..., size=(w, h), **app_options)
+    -> KivyDriver (portrait 1080x1920 unless ``size`` says otherwise)."""
     from kiosk.app import KioskApp
     from queue_server.client import HallClient
 
     started = []
 
-    def start(printer=None, client=None, **kwargs) -> KivyDriver:
+    def start(printer=None, client=None, size=PORTRAIT, **kwargs) -> KivyDriver:
         app = KioskApp(client or HallClient(server.url, server.kiosk_token), printer, **kwargs)
-        driver = KivyDriver(app).start()
+        driver = KivyDriver(app, size=size).start()
         started.append(driver)
         return driver
 

@@ -4,6 +4,10 @@
 No X server; not the "dummy" SDL driver, which ends the process. Kivy reads its settings when
 first imported, so importing this module first configures it (the tests' conftest and the
 kiosk benchmark both do).
+
+The offscreen window cannot draw beyond the size it was created with, so it is created
+1920x1920 (every kiosk shape fits) and each App is started at its kiosk's size:
+portrait 1080x1920 unless told (``KivyDriver(app, size=(1920, 1080))``).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ os.environ.setdefault("KIVY_CLIPBOARD", "dummy")  # no xclip/xsel on a headless 
 
 from kivy.config import Config
 
-Config.set("graphics", "width", "1080")  # a portrait kiosk screen
+Config.set("graphics", "width", "1920")  # room for every shape; start() sets the kiosk's size
 Config.set("graphics", "height", "1920")
 Config.set("graphics", "resizable", "0")
 Config.set("graphics", "maxfps", "60")  # with 0 the software renderer piles up frames
@@ -43,6 +47,10 @@ from kivy.graphics.opengl import glFinish  # noqa: E402
 from kivy.tests.common import UnitTestTouch  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
+PORTRAIT = (1080, 1920)
+LANDSCAPE = (1920, 1080)
+SQUARE = (1280, 1024)  # the older 5:4 kiosks
+SHAPES = {"portrait": PORTRAIT, "landscape": LANDSCAPE, "square": SQUARE}
 
 dispatch_pixel_scale()  # Kivy 2.3.1: dp() is negative if Metrics.dpi is read first
 
@@ -50,10 +58,12 @@ dispatch_pixel_scale()  # Kivy 2.3.1: dp() is negative if Metrics.dpi is read fi
 class KivyDriver:
     """Runs one App in the shared window and drives it frame by frame."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, size: tuple[int, int] = PORTRAIT) -> None:
         self.app = app
+        self.size = size
 
     def start(self) -> KivyDriver:
+        Window.size = self.size
         self.app._run_prepare()
         runTouchApp(embedded=True)
         self.frames(2)
@@ -88,9 +98,24 @@ class KivyDriver:
 
     def tap(self, widget) -> None:
         x, y = widget.to_window(*widget.center)
+        self.tap_at(x, y)
+
+    def tap_at(self, x: float, y: float) -> None:
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         self.frame()
+        touch.touch_up()
+        self.frames(2)
+
+    def drag(self, widget, dy: float, steps: int = 8) -> None:
+        """A finger down on ``widget``, moved ``dy`` pixels up (positive) or down, then lifted."""
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.frame()
+        for i in range(1, steps + 1):
+            touch.touch_move(x, y + dy * i / steps)
+            self.frame()
         touch.touch_up()
         self.frames(2)
 
