@@ -146,3 +146,28 @@ def test_backup_copies_a_consistent_database(tmp_path):
     copy.close()
     again = hallqueue(db_path, "backup", str(tmp_path / "copy.db"))
     assert again.returncode == 1 and "exists already" in again.stderr
+
+
+def test_serve_warns_when_phones_cannot_reach_the_public_url():
+    from queue_server.commands.serve import public_url_problem
+
+    assert public_url_problem(None) == "[hall] public_url is not set"
+    assert (
+        public_url_problem("http://127.0.0.1:8080") == "[hall] public_url http://127.0.0.1:8080 is a loopback address"
+    )
+    assert public_url_problem("http://localhost:8080") is not None
+    assert public_url_problem("http://[::1]:8080") is not None
+    assert public_url_problem("http://192.168.1.10:8080") is None
+    assert public_url_problem("https://hall.example.cn") is None
+
+
+async def test_the_warning_reaches_the_servers_log(tmp_path):
+    from .serverproc import ALL_DAY_HALL, ServerProcess
+
+    config = tmp_path / "hall.toml"
+    config.write_text(ALL_DAY_HALL, encoding="utf-8")  # no public_url
+    server = ServerProcess(tmp_path / "hall.db", config, tmp_path / "server.log")
+    await server.start()
+    server.stop()
+    log = (tmp_path / "server.log").read_text(encoding="utf-8")
+    assert "WARNING" in log and "[hall] public_url is not set" in log

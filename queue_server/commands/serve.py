@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -65,6 +67,12 @@ def serve(
         f"hallqueue: {config.name}, {len(config.services)} services, "
         f"{len(config.windows)} windows; database {db_path}; serving {url}"
     )
+    if (problem := public_url_problem(config.public_url)) is not None:
+        _LOGGER.warning(
+            "%s: the QR codes on tickets will not open on visitors' phones. Set [hall] public_url to the "
+            "address phones on the hall's network reach, e.g. http://192.168.1.10:8080",
+            problem,
+        )
     _raise_open_files_limit(config.limits.event_sockets)
     loop = _event_loop()
     try:
@@ -75,6 +83,18 @@ def serve(
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror}") from None
+
+
+def public_url_problem(public_url: str | None) -> str | None:
+    """Why visitors' phones cannot reach ``public_url`` (not set, or this machine's loopback)."""
+    if public_url is None:
+        return "[hall] public_url is not set"
+    host = (urlsplit(public_url).hostname or "").lower()
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost" or host.endswith(".localhost")
+    return f"[hall] public_url {public_url} is a loopback address" if loopback else None
 
 
 # Besides the event sockets: the database, the log, kiosks' and staff's HTTP connections.
