@@ -55,6 +55,18 @@ def pager_height(pager: Any, width: float, pages: int = 9) -> float:
     return max(buttons + 3 * ui.pad, position) + ui.gap
 
 
+def paginate_under_pager(
+    heights: list[float], room: float, cols: int, max_rows: int, pager: Any, width: float, side_pager: bool = False
+) -> list[list[int]]:
+    """Pages of a list in ``room``; when it takes more than one page and the pager sits below the
+    list (not beside it), the pager's own height comes out of the room first."""
+    gap = App.get_running_app().ui.gap
+    pages = paginate(heights, room, gap, cols, max_rows)
+    if len(pages) > 1 and not side_pager:
+        pages = paginate(heights, room - pager_height(pager, width), gap, cols, max_rows)
+    return pages
+
+
 class KioskScreen(Screen):
     """Redraws its lists when the layout (shape, 大字) or the language changes."""
 
@@ -117,9 +129,7 @@ class HomeScreen(KioskScreen):
         worst = app.t.get("waiting", n=WORST_WAITING)
         heights = [TileButton.needed_height(t, width, worst) for t in tiles]
         room = pane.height - (pane.spacing if pager.parent is pane else 0)  # the tiles, then the pager
-        pages = paginate(heights, room, ui.gap, cols, ui.tile_rows)
-        if len(pages) > 1 and not ui.side_pager:
-            pages = paginate(heights, room - pager_height(pager, pane.width), ui.gap, cols, ui.tile_rows)
+        pages = paginate_under_pager(heights, room, cols, ui.tile_rows, pager, pane.width, ui.side_pager)
         self.pages, self.heights = pages, heights
         pager.pages = len(pages)
         pager.page = min(pager.page, len(pages) - 1)
@@ -219,9 +229,7 @@ class ServicesScreen(KioskScreen):
         if self.together():
             heights.insert(0, TogetherButton.needed_height(*self.together_words(), width))
         room = pane.height - 2 * pane.spacing  # the list, a filler and the pager, one under the other
-        pages = paginate(heights, room, ui.gap, cols, ui.service_rows)
-        if len(pages) > 1:
-            pages = paginate(heights, room - pager_height(pager, pane.width), ui.gap, cols, ui.service_rows)
+        pages = paginate_under_pager(heights, room, cols, ui.service_rows, pager, pane.width)
         self.pages, self.heights = pages, heights
         pager.pages = len(pages)
         pager.page = min(pager.page, len(pages) - 1)
