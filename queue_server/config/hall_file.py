@@ -104,6 +104,7 @@ class _RulesSection(_Strict):
     last_ticket_minutes: float = Field(30, ge=0, le=240)  # 取号截止: no tickets this long before closing
     wait_alert_minutes: float = Field(30, gt=0, le=24 * 60)  # /admin alerts a service waiting longer
     idle_alert_minutes: float = Field(3, gt=0, le=24 * 60)  # /admin alerts an open window idle while people wait
+    notify_ahead: int = Field(3, ge=0, le=50)  # 快到您了: the phone page (and an SMS) when this few are ahead
 
 
 class _LimitsSection(_Strict):
@@ -332,6 +333,7 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
             last_ticket_s=r.last_ticket_minutes * 60,
             wait_alert_s=r.wait_alert_minutes * 60,
             idle_alert_s=r.idle_alert_minutes * 60,
+            notify_ahead=r.notify_ahead,
         ),
         notices=tuple(raw.hall.notices),
         complaint_phone=raw.hall.complaint_phone,

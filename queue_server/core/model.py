@@ -262,6 +262,7 @@ class Rules:
     last_ticket_s: float = 1800.0  # a service stops issuing this long before each of its ranges ends
     wait_alert_s: float = 1800.0  # the hall manager is alerted when someone waits longer
     idle_alert_s: float = 180.0  # ... and when an open window has been idle this long while people wait
+    notify_ahead: int = 3  # 快到您了 on the visitor's phone (and by SMS) at this many or fewer ahead
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,12 @@ class Context:
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
 
+# Called after each committed batch, once its events are published, with the state as the batch
+# left it: the visitors' phones and the notifier see where each ticket stands without a command
+# of their own. ``events`` is empty and ``everything`` true after the state was rebuilt (a reload).
+Observer = Callable[[HallState, list[Event], datetime, bool], None]
+
+
 class Engine:
     def __init__(self, config: HallConfig, store: Store, hub: Hub, clock: Callable[[], datetime]):
         self.config = config
@@ -66,6 +72,7 @@ class Engine:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hallqueue-writer")
         self._tasks: list[asyncio.Task] = []
         self.commits = 0  # transactions written (each one fsync), for monitoring and the benchmark
+        self.observers: list[Observer] = []
 
     async def start(self) -> None:
         await self._rebuild()
@@ -143,9 +150,18 @@ class Engine:
         for fut, result, err in outcomes:
             _settle(fut, result, err)
         self.hub.publish(journal.events)
+        if journal.events:
+            self._notify(journal.events, ctx.now, everything=False)
         if _EVENT_LOG.isEnabledFor(logging.INFO):
             for e in journal.events:
                 _EVENT_LOG.info("%s", describe(e))
+
+    def _notify(self, events: list[Event], now: datetime, everything: bool) -> None:
+        for observer in self.observers:
+            try:
+                observer(self.state, events, now, everything)
+            except Exception:  # an observer's bug must not stop the hall; it is logged with its stack
+                _LOGGER.exception("observer %r failed", observer)
 
     async def _rebuild_after_failure(self) -> None:
         try:
