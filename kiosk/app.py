@@ -160,7 +160,10 @@ class KioskApp(App):
             Clock.schedule_interval(lambda _dt: self.check_printer(), PRINTER_CHECK_S),
         ]
         self.load()
-        feed = LiveFeed(self.client.events_url(), self._feed_changed)
+        # A reloaded hall config may offer new services: read them again at once.
+        feed = LiveFeed(
+            self.client.events_url(), self._feed_changed, on_reload=lambda: Clock.schedule_once(lambda _dt: self.load())
+        )
         self.runner.submit(feed.run())
 
     def on_stop(self) -> None:

@@ -107,6 +107,21 @@ class FullHall:
             )
             self.clerks[n] = {"Authorization": f"Bearer {result['token']}"}
 
+    def one_window_service(self) -> tuple[str, int]:
+        """A service exactly one window serves, and that window: each call is one step in its queue."""
+        for code in self.config.services:
+            windows = [n for n, w in self.config.windows.items() if code in w.services]
+            if len(windows) == 1:
+                return code, windows[0]
+        raise AssertionError("the sample hall has no service with a single window")
+
+    async def clerk_at(self, window: int) -> dict[str, str]:
+        """Headers of the window's clerk, signed in there."""
+        body = {"login": f"clerk{window}", "password": PASSWORD, "window": window}
+        result = await self.api("POST", "/api/login", body=body)
+        self.clerks[window] = {"Authorization": f"Bearer {result['token']}"}
+        return self.clerks[window]
+
     async def staff(self, login: str) -> dict[str, str]:
         result = await self.api("POST", "/api/login", body={"login": login, "password": PASSWORD})
         return {"Authorization": f"Bearer {result['token']}"}

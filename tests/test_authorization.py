@@ -54,6 +54,7 @@ def bodies(scene: dict) -> dict[str, dict]:
         "notices": {"notices": ["今日 12:00 至 14:00 午休"]},
         "device_fault": {"component": "printer", "state": "ok"},
         "reception_ticket": {"service": "hukou"},
+        "sms_signup": {"phone": "13812345678"},
     }
 
 

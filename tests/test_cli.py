@@ -149,7 +149,7 @@ def test_backup_copies_a_consistent_database(tmp_path):
 
 
 def test_serve_warns_when_phones_cannot_reach_the_public_url():
-    from queue_server.commands.serve import public_url_problem
+    from queue_server.config.public_url import public_url_problem, suggestion
 
     assert public_url_problem(None) == "[hall] public_url is not set"
     assert (
@@ -159,6 +159,10 @@ def test_serve_warns_when_phones_cannot_reach_the_public_url():
     assert public_url_problem("http://[::1]:8080") is not None
     assert public_url_problem("http://192.168.1.10:8080") is None
     assert public_url_problem("https://hall.example.cn") is None
+    # The sample's placeholder, and names reserved for examples, are not an address phones reach.
+    assert "placeholder" in public_url_problem("http://192.0.2.10:8080")
+    assert "placeholder" in public_url_problem("http://hall.example:8080")
+    assert suggestion(8080).startswith(("this machine's address on the network is http://", "e.g. http://"))
 
 
 async def test_the_warning_reaches_the_servers_log(tmp_path):

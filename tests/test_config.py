@@ -47,7 +47,7 @@ def test_every_problem_is_named_with_its_key():
     assert "hall.timezone" in joined and "Mars/Olympus" in joined
     assert "rules.max_recalls" in joined
     assert "windows[1].colour: unknown key" in joined
-    assert 'hall.day_start: Value error, "25:00" is not a time of day' in joined
+    assert 'hall.day_start: "25:00" is not a time of day' in joined
     # Cross-checks run once the shapes are right.
     data = hall_data()
     data["windows"][3]["services"][1] = "gas-pay"

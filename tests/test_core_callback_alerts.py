@@ -190,3 +190,20 @@ def test_a_bad_calendar_file_is_named_with_its_problem():
             },
             "cal.toml",
         )
+
+
+def test_the_manager_is_told_when_next_years_holidays_are_missing():
+    """The sample calendar has the 2026 notice only: from mid-November the manager is asked to
+    add the next year's (the notice comes out in November or December)."""
+    from dataclasses import replace
+
+    from queue_server.config.hall_file import load_hall_config
+    from queue_server.core.alerts import calendar_alert
+
+    state = new_state()
+    assert calendar_alert(state, date(2026, 12, 2)) is None  # a hall without a calendar: nothing to say
+    state.config = replace(state.config, calendar=load_hall_config().calendar)
+    assert calendar_alert(state, date(2026, 11, 10)) is None
+    alert = calendar_alert(state, date(2026, 12, 2))
+    assert alert.kind == "calendar_outdated" and alert.level == "warning"
+    assert "只排到 2026 年" in alert.message and "2027 年节假日安排通知" in alert.message

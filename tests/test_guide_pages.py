@@ -130,7 +130,7 @@ async def test_the_ticket_and_its_status_page_say_where_to_go_and_link_the_guide
     async with chromium() as browser:
         page = await browser.new_page(viewport=PHONE, is_mobile=True)
         await page.goto(hall.url + ticket["status_path"])
-        assert await page.text_content(".where") == "办理窗口：1、2、3 号窗口（一楼A区）"
+        assert await page.text_content("#detail") == "办理窗口：1、2、3 号窗口（一楼A区）"
         await page.click(".guide a")
         await page.wait_for_selector("#results li")
         assert await page.input_value("#query") == "户口迁移登记"

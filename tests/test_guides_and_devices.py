@@ -69,8 +69,15 @@ async def test_device_faults_are_recorded_once_and_cleared(hall):
         assert (await again.json())["changed"] is False
         event = await ws.receive_json()
         assert (event["kind"], event["device"], event["state"]) == ("device_fault", "kiosk-1", "paper_out")
+        alert = await ws.receive_json()  # the manager's alert, raised in the same batch
+        assert (alert["kind"], alert["alert"], alert["key"]) == (
+            "alert_raised",
+            "device_fault",
+            "device_fault:kiosk-1/printer",
+        )
         await hall.client.post("/api/devices/faults", headers=h, json={"component": "printer", "state": "ok"})
         assert (await ws.receive_json())["kind"] == "device_fault_cleared"
+        assert (await ws.receive_json())["kind"] == "alert_cleared"
     db = hall.db()
     rows = list(db.query("SELECT device, component, state, cleared_at FROM device_faults"))
     db.close()
@@ -105,9 +112,9 @@ async def test_status_page_behind_the_qr_code(hall):
     assert second["status_path"].startswith("/t/") and second["status_url"] is None  # no public_url here
     resp = await hall.client.get(second["status_path"])
     page = await resp.text()
-    assert resp.status == 200 and "A003" in page and "前面还有 <b>2</b> 人等候" in page and "户口迁移" in page
+    assert resp.status == 200 and "A003" in page and "快到您了：前面还有 2 人" in page and "户口迁移" in page
     await hall.client.post("/api/windows/1/call-next", headers=await hall.clerk(1))
     page = await (await hall.client.get(t["status_path"])).text()
-    assert "请到 <b>户政1</b> 办理" in page
+    assert '<p class="headline" id="headline">请到 1 号窗口办理</p><p class="detail" id="detail">户政1</p>' in page
     missing = await hall.client.get("/t/nosuchcode")
     assert missing.status == 404 and "没有找到这张号票" in await missing.text()

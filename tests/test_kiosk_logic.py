@@ -243,7 +243,7 @@ async def test_the_checklist_qr_uses_the_halls_public_url(sample_hall):
     async with HallClient(base_url(sample_hall), sample_hall.kiosk_token) as client:
         item = await client.guide("mz-elder-card")
     content = checklist_content(item, "潜江市政务服务中心", "http://10.0.0.5:8080")
-    assert content.url == "http://127.0.0.1:8080/guides/mz-elder-card"  # the hall's public_url
+    assert content.url == "http://192.0.2.10:8080/guides/mz-elder-card"  # the hall's public_url
     assert content.fees == () and content.where == "17、18、19 号窗口（一楼B区）"
     assert content.materials == tuple(item["materials"])
 
@@ -335,3 +335,17 @@ async def test_live_feed_follows_waiting_counts(hall):
         assert changes[-1][0]["idcard"] == 1
     finally:
         task.cancel()
+
+
+def test_live_feed_asks_for_the_services_again_when_the_hall_config_changed():
+    reloads: list[int] = []
+    feed = LiveFeed("ws://unused", lambda counts, connected: None, on_reload=lambda: reloads.append(1))
+    snapshot = {"type": "snapshot", "services": [{"code": "hukou", "waiting": 2}]}
+    feed._apply(snapshot)
+    feed._apply({"type": "event", "kind": "issued", "waiting": {"hukou": 3}})
+    feed._apply(snapshot)  # a reconnect to the same hall
+    assert reloads == [] and feed.counts == {"hukou": 2}
+    feed._apply({"type": "event", "kind": "config_reloaded", "seq": 9})  # hallqueue reload
+    assert reloads == [1]
+    feed._apply({"type": "snapshot", "services": [{"code": "hukou", "waiting": 0}, {"code": "passport", "waiting": 0}]})
+    assert reloads == [1, 1]  # a restart on another config: new services on the snapshot

@@ -101,3 +101,32 @@ async def test_a_screen_for_part_of_the_hall(server):
         assert await page.locator("#calls li").count() == 1
         assert await page.locator("[data-window]").count() == 1  # window 1 serves none of it
         assert await page.locator("[data-service]").count() == 1
+
+
+async def test_a_reloaded_config_and_a_long_wait_reach_the_screen(server):
+    from .serverproc import hallqueue
+
+    async with aiohttp.ClientSession() as session, chromium() as browser:
+        page = await browser.new_page(viewport={"width": 1920, "height": 1080})
+        await page.goto(server.url + "/display")
+        await page.wait_for_selector("#link.ok")
+        await api(server, session, "POST", "/api/tickets", server.kiosk, {"service": "water-pay"})
+        assert await page.locator("[data-window='3']").count() == 0
+        # A new window, and the lobby's wait notice on with a target of a second or so.
+        text = server.config.read_text(encoding="utf-8").replace(
+            "\n[[departments]]", "\n[rules]\nlobby_wait_notice = true\nwait_alert_minutes = 0.02\n\n[[departments]]", 1
+        )
+        server.config.write_text(text + '\n[[windows]]\nnumber = 3\nname = "综合3"\nservices = ["water-pay"]\n')
+        result = hallqueue(server.db, "reload")
+        assert result.returncode == 0, result.stderr
+        await shows(page, "[data-window='3'] .name", "综合3")  # a fresh snapshot, without a reload of the page
+        await api(server, session, "GET", "/api/health")  # any command (or the engine's tick) sees the wait
+        await page.wait_for_function(
+            "() => document.querySelector('#notice-text').textContent.startsWith('水费缴纳 等候时间较长')"
+        )
+        assert "过号请重新取号" in await page.text_content("#notice-text")
+        h2 = await clerk(server, session, 2)
+        await api(server, session, "POST", "/api/windows/2/call-next", h2)
+        await page.wait_for_function(
+            "() => !document.querySelector('#notice-text').textContent.includes('等候时间较长')"
+        )

@@ -20,15 +20,19 @@ from aiohttp import WSCloseCode, web
 from queue_server.api import appkeys
 from queue_server.api.auth import Authenticator
 from queue_server.api.errors import error_middleware
-from queue_server.api.limits import KioskLimit, SocketGate
+from queue_server.api.limits import WINDOW_S, KioskLimit, SlidingWindow, SocketGate
 from queue_server.api.openapi import openapi_document
 from queue_server.api.operations import OPERATIONS
 from queue_server.api.pages import CONTENT_SECURITY_POLICY, setup_pages
+from queue_server.api.phone_view import phone_view
 from queue_server.api.routes import PRINCIPAL, register
 from queue_server.config.guides import GuideItem
+from queue_server.config.hall_files import HallFiles
 from queue_server.core.model import HallConfig
 from queue_server.runtime.engine import Engine
 from queue_server.runtime.hub import RECENT_EVENTS_KEPT, Hub
+from queue_server.runtime.notifier import Notifier
+from queue_server.runtime.phone_watch import PhoneWatch
 from queue_server.store import accounts
 from queue_server.store.database import Store
 
@@ -73,6 +77,8 @@ def _logged_path(request: web.Request) -> str:
     route = request.match_info.route
     if route.name == "status_page":
         return "/t/…"  # the code is the ticket's link: whoever has it sees where the visitor stands
+    if code := request.match_info.get("public_code"):  # the same link, in the phone's API calls
+        return request.rel_url.raw_path.replace(code, "…")
     return request.rel_url.raw_path
 
 
@@ -95,18 +101,24 @@ def init_app(
     db_path: str | Path,
     clock: Callable[[], datetime] | None = None,
     guides: tuple[GuideItem, ...] = (),
+    config_path: Path | None = None,
 ) -> web.Application:
+    """The server's app for the hall ``config`` (read from ``config_path``, ``None``: the sample
+    hall, which is what a reload reads again) and its database at ``db_path``."""
     # The access log is outermost: it sees the answers the error middleware makes of exceptions.
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[access_log_middleware, error_middleware])
     app[appkeys.CONFIG] = config
-    app[appkeys.GUIDES] = guides
+    app[appkeys.FILES] = HallFiles(config, guides, config_path)
     app[appkeys.CLOCK] = clock or hall_clock(config)
     app[appkeys.STORE] = Store(db_path)
     app[appkeys.HUB] = Hub()
+    app[appkeys.PHONE_WATCH] = PhoneWatch(phone_view)
     app[appkeys.SOCKETS] = set()
     app[appkeys.EVENT_SOCKETS] = SocketGate(config.limits.event_sockets, config.limits.event_sockets_per_address)
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_engine_ctx)
+    app.cleanup_ctx.append(_notifier_ctx)
+    app[appkeys.SMS_LIMIT] = SlidingWindow(config.notify.signups_per_minute, WINDOW_S)
     app.on_shutdown.append(_close_sockets)
     app.on_response_prepare.append(_shared_headers)
     app[appkeys.OPENAPI] = openapi_document(OPERATIONS)
@@ -135,9 +147,13 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _engine_ctx(app: web.Application) -> AsyncIterator[None]:
     store, hub = app[appkeys.STORE], app[appkeys.HUB]
     engine = Engine(app[appkeys.CONFIG], store, hub, app[appkeys.CLOCK])
+    engine.observers.append(app[appkeys.PHONE_WATCH].observe)
     await engine.start()
+    # Only the state's business day: a reconnecting screen catches up within the day, and a
+    # server on years of history reads (and keeps) no more than on a new database.
+    day = engine.state.day
     latest = await asyncio.get_running_loop().run_in_executor(
-        app[appkeys.READERS], store.latest_events, RECENT_EVENTS_KEPT
+        app[appkeys.READERS], lambda: store.latest_events(RECENT_EVENTS_KEPT, day)
     )
     hub.publish_restored(latest)
     app[appkeys.ENGINE] = engine
@@ -145,6 +161,20 @@ async def _engine_ctx(app: web.Application) -> AsyncIterator[None]:
     await engine.stop()
 
 
+async def _notifier_ctx(app: web.Application) -> AsyncIterator[None]:
+    """短信提醒: started after the engine (it watches it), stopped before it (it writes through it).
+    The log file and the webhook's key file live in the data folder, the database's."""
+    store = app[appkeys.STORE]
+    notifier = Notifier(
+        app[appkeys.CONFIG], app[appkeys.ENGINE], store, app[appkeys.READERS], store.path.parent, app[appkeys.CLOCK]
+    )
+    await notifier.start()
+    app[appkeys.NOTIFIER] = notifier
+    yield
+    await notifier.stop()
+
+
 async def _close_sockets(app: web.Application) -> None:
+    app[appkeys.PHONE_WATCH].close_all()
     for ws in set(app[appkeys.SOCKETS]):
         await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")

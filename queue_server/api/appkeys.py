@@ -9,13 +9,19 @@ from datetime import datetime
 from aiohttp import web
 
 from queue_server.api.auth import Authenticator
-from queue_server.api.limits import KioskLimit, SocketGate
+from queue_server.api.limits import KioskLimit, SlidingWindow, SocketGate
+from queue_server.config.hall_files import HallFiles
 from queue_server.core.model import HallConfig
 from queue_server.runtime.engine import Engine
 from queue_server.runtime.hub import Hub
+from queue_server.runtime.notifier import Notifier
+from queue_server.runtime.phone_watch import PhoneWatch
 from queue_server.store.database import Store
 
+# The config the app was built with (socket caps, kiosk limits). Handlers read the running one,
+# which ``hallqueue reload`` replaces, from FILES (``Call.files``).
 CONFIG = web.AppKey("config", HallConfig)
+FILES = web.AppKey("files", HallFiles)  # the hall config and guides as the server runs them now
 CLOCK = web.AppKey("clock", Callable[[], datetime])
 STORE = web.AppKey("store", Store)
 HUB = web.AppKey("hub", Hub)
@@ -23,7 +29,9 @@ ENGINE = web.AppKey("engine", Engine)
 AUTH = web.AppKey("auth", Authenticator)
 READERS = web.AppKey("readers", ThreadPoolExecutor)
 SOCKETS = web.AppKey("sockets", set)
-GUIDES = web.AppKey("guides", tuple)
 OPENAPI = web.AppKey("openapi", dict)  # the document, written once from the route table
 LIMITS = web.AppKey("limits", KioskLimit)
 EVENT_SOCKETS = web.AppKey("event_sockets", SocketGate)  # open /api/events sockets, counted
+PHONE_WATCH = web.AppKey("phone_watch", PhoneWatch)  # which tickets visitors follow on their phones
+NOTIFIER = web.AppKey("notifier", Notifier)  # 短信提醒 (runtime/notifier.py)
+SMS_LIMIT = web.AppKey("sms_limit", SlidingWindow)  # numbers left or withdrawn per client address

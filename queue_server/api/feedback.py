@@ -32,9 +32,9 @@ async def get_pending_rating(call: Call) -> dict[str, Any] | None:
     return await call.run(command)
 
 
-async def post_rating(call: Call) -> dict[str, Any]:
-    """好差评 from the window's own evaluator tablet, for the ticket the window just served, once."""
-    number, body, actor = call.params["number"], call.body, call.principal.actor
+def checked_rating(body: Any) -> tuple[str, tuple[str, ...]]:
+    """A rating body's rules, said in Chinese: reasons and a call-back number only with a low
+    level, at least one reason with it. Returns the cleaned comment and the reasons."""
     low = body.level in LOW
     if body.reasons and not low:
         raise ApiError(400, "invalid_request", "只有不满意或非常不满意时才选原因")
@@ -42,8 +42,13 @@ async def post_rating(call: Call) -> dict[str, Any]:
         raise ApiError(400, "invalid_request", "请至少选择一个不满意的原因")
     if body.phone and not low:
         raise ApiError(400, "invalid_request", "只有不满意或非常不满意时才留联系电话，以便回访")
-    comment = clean_notice(body.comment)
-    reasons = tuple(body.reasons)
+    return clean_notice(body.comment), tuple(body.reasons)
+
+
+async def post_rating(call: Call) -> dict[str, Any]:
+    """好差评 from the window's own evaluator tablet, for the ticket the window just served, once."""
+    number, body, actor = call.params["number"], call.body, call.principal.actor
+    comment, reasons = checked_rating(body)
 
     def command(ctx: Context) -> dict[str, Any]:
         return ctx.state.rate(number, body.level, reasons, actor, ctx.now, comment=comment, phone=body.phone).as_dict()

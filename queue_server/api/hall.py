@@ -6,12 +6,9 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from aiohttp import web
-
 from queue_server.api import appkeys
 from queue_server.api.errors import ApiError
 from queue_server.api.routes import Call
-from queue_server.api.status_page import status_page
 from queue_server.api.views import (
     fault_view,
     guide_list,
@@ -19,8 +16,6 @@ from queue_server.api.views import (
     identity_fields,
     public_state,
     services_view,
-    stored_ticket_view,
-    ticket_view,
     window_view,
 )
 from queue_server.core.alerts import followup_state, hall_alerts
@@ -34,7 +29,7 @@ _HIDDEN = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
 
 
 async def get_services(call: Call) -> dict[str, Any]:
-    config = call.app[appkeys.CONFIG]
+    config = call.files.config
     services = await call.run(lambda ctx: services_view(ctx.state, ctx.now))
     departments = [{"code": d.code, "name": d.name, "short_name": d.short_name} for d in config.departments.values()]
     tiles = [{"name": t.name, "subtitle": t.subtitle, "services": list(t.services)} for t in config.tiles]
@@ -65,38 +60,15 @@ async def get_openapi(call: Call) -> dict[str, Any]:
 
 
 async def get_guides(call: Call) -> dict[str, Any]:
-    return {"items": guide_list(call.app[appkeys.CONFIG], call.app[appkeys.GUIDES])}
+    return {"items": guide_list(call.files.config, call.files.guides)}
 
 
 async def get_guide(call: Call) -> dict[str, Any]:
     code = call.params["code"]
-    for item in call.app[appkeys.GUIDES]:
+    for item in call.files.guides:
         if item.code == code:
             return guide_view(await call.live_config(), item)
     raise ApiError(404, "unknown_guide", f"没有这项服务指南：{code}", guide=code)
-
-
-async def get_status_page(call: Call) -> web.Response:
-    """The page a ticket's QR code opens: public, the ticket found by its unguessable code."""
-    code = call.params["public_code"]
-    config = await call.live_config()
-
-    def command(ctx: Context) -> dict[str, Any] | None:
-        for ticket in ctx.state.active.values():
-            if ticket.public_code == code:
-                return ticket_view(ctx.state, ticket)
-        return None
-
-    view = await call.run(command)
-    if view is None:
-        row = await call.read(call.app[appkeys.STORE].ticket_by_code, code)
-        view = stored_ticket_view(config, row) if row else None
-    return web.Response(
-        text=status_page(config.name, view),
-        content_type="text/html",
-        status=200 if view else 404,
-        headers={"Cache-Control": "no-store"},
-    )
 
 
 async def post_device_fault(call: Call) -> dict[str, Any]:
@@ -184,5 +156,5 @@ async def get_overview(call: Call) -> dict[str, Any]:
         }
 
     live = await call.run(command)
-    figures = await call.read(today_figures, call.app[appkeys.STORE], live["business_day"], call.app[appkeys.CONFIG])
+    figures = await call.read(today_figures, call.app[appkeys.STORE], live["business_day"], call.files.config)
     return {**live, "today": figures}

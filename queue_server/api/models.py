@@ -73,6 +73,13 @@ class RatingBody(_Body):
     phone: str | None = Field(None, pattern=PHONE_PATTERN)
 
 
+class SmsSignup(_Body):
+    """短信提醒: the mobile number the ticket's reminders go to, as the visitor typed it (spaces,
+    dashes and +86 are fine); the server checks it is a mainland mobile (``invalid_phone``)."""
+
+    phone: str = Field(min_length=1, max_length=24, examples=["13812345678"])
+
+
 class WindowServicesBody(_Body):
     """潮汐窗口: the services the window serves from the next call on, in order of preference."""
 
@@ -220,6 +227,8 @@ class State(_Out):
     business_day: date
     hall: HallInfo
     notices: list[str]
+    # 等候时间较长 lines for services past their wait target, when [rules] lobby_wait_notice is on
+    wait_notices: list[str]
     services: list[ServiceInfo]
     windows: list[WindowView]
     recent_calls: list[CallView]
@@ -310,6 +319,52 @@ class RatingOut(_Out):
     comment: str
 
 
+class ServingWindow(_Out):
+    window: int
+    number: str | None = Field(description="The number the window has in hand now, if any.")
+    text: str = Field(description="What the phone shows for it: the number, 空闲, 暂停服务 or 未开放.")
+
+
+class PhoneLinked(_Out):
+    number: str
+    service_name: str
+    text: str
+
+
+class PhoneView(_Out):
+    """A ticket as the visitor's phone shows it (/t/CODE): no name, no priority class."""
+
+    seq: int | None = Field(None, description="The hall's last event when the view was taken (absent in pushes).")
+    number: str
+    service: str
+    service_name: str
+    services: list[ServiceRef]
+    status: Status
+    status_label: str
+    waiting_ahead: int = Field(ge=0)
+    estimated_wait_s: int = Field(ge=0)
+    notify_ahead: int = Field(ge=0, description="[rules] notify_ahead: 快到您了 at this many or fewer ahead.")
+    soon: bool = Field(description="Waiting with notify_ahead or fewer ahead.")
+    window: int | None = Field(description="The window it is called to or served at.")
+    zone: str
+    call_count: int
+    headline: str = Field(description="The one status line, in Chinese.")
+    detail: str
+    advice: str = Field(description="What to do next.")
+    serving: list[ServingWindow] = Field(description="While waiting: the number each of its windows serves now.")
+    linked: list[PhoneLinked]
+    can_rate: bool = Field(description="扫码评价 is open: finished today, not rated yet.")
+    rated: bool
+    guide_path: str
+
+
+class PhoneRatingOut(_Out):
+    number: str
+    level: int
+    level_label: str
+    followup: bool = Field(description="A low rating opened a follow-up (回访).")
+
+
 class FollowUpOut(_Out):
     id: int
     ticket_id: int
@@ -336,6 +391,36 @@ class ListedFollowUp(FollowUpOut):
 class FollowUpPhone(_Out):
     id: int
     phone: str
+
+
+class SmsSignedUp(_Out):
+    phone: str = Field(description="The number left, masked: 138****5678.", examples=["138****5678"])
+    notify_ahead: int = Field(description="快到您了 is sent when this many or fewer are ahead.")
+
+
+class NotifySink(_Out):
+    name: Literal["log", "webhook"]
+    label: str = Field(description="日志文件 or 短信网关.")
+    target: str = Field(description="The log file, or the gateway's URL without user, query or fragment.")
+    queued: int
+    delivered_today: int
+    failed_today: int = Field(description="Messages of today given up (refused, or out of attempts).")
+    failed_attempts_today: int
+    oldest_queued_s: int | None = Field(description="How long the oldest queued message has waited.")
+    last_error: str | None
+    last_error_at: datetime | None
+    failures_in_a_row: int
+    retry_in_s: float | None = Field(description="While backing off after a failure: the next attempt.")
+    stuck: bool = Field(description="Messages wait too long, or attempts keep failing.")
+
+
+class NotifierStatus(_Out):
+    enabled: bool
+    business_day: date
+    notify_ahead: int
+    keep_phone_days: int
+    phones_today: int = Field(description="Today's tickets with a number left now.")
+    sinks: list[NotifySink]
 
 
 class StaffCard(_Out):

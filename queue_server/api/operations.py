@@ -7,7 +7,7 @@ scopes before any handler runs, ``openapi.py`` writes the OpenAPI document from 
 
 from __future__ import annotations
 
-from queue_server.api import events, feedback, hall, reception, session, staff, tickets, windows
+from queue_server.api import events, feedback, hall, notify, phone, reception, session, staff, tickets, windows
 from queue_server.api import models as m
 from queue_server.api.routes import EVERYONE, Operation, QueryParam, Scope, roles
 from queue_server.core.model import TicketAction
@@ -123,11 +123,80 @@ OPERATIONS: tuple[Operation, ...] = (
         "status_page",
         "GET",
         "/t/{public_code}",
-        hall.get_status_page,
-        "The page a ticket's QR code opens (HTML, for the visitor's phone).",
+        phone.get_status_page,
+        "The page a ticket's QR code opens (HTML, for the visitor's phone; live with static/phone.js).",
         EVERYONE,
         media_type="text/html",
-        tags=("tickets",),
+        tags=("phone",),
+    ),
+    Operation(
+        "phone_ticket",
+        "GET",
+        "/api/t/{public_code}",
+        phone.get_phone_ticket,
+        "The ticket as the visitor's phone shows it: one status line, what to do next, its windows now.",
+        EVERYONE,
+        response=m.PhoneView,
+        errors=("unknown_ticket",),
+        tags=("phone",),
+    ),
+    Operation(
+        "phone_stream",
+        "GET",
+        "/api/t/{public_code}/events",
+        phone.get_phone_stream,
+        "Server-Sent Events: `event: ticket` with the phone view (as /api/t/{public_code}, `id:` its "
+        "seq) now and on every change that concerns the ticket; `event: ping` every 15 s.",
+        EVERYONE,
+        media_type="text/event-stream",
+        errors=("unknown_ticket", "too_many_connections"),
+        tags=("phone",),
+    ),
+    Operation(
+        "phone_rating",
+        "POST",
+        "/api/t/{public_code}/rating",
+        phone.post_phone_rating,
+        "扫码评价: the visitor rates the finished ticket from the phone, once per ticket (not after the "
+        "window's tablet rated it); a low rating opens the same follow-up as the tablet's.",
+        EVERYONE,
+        body=m.RatingBody,
+        response=m.PhoneRatingOut,
+        status=201,
+        errors=("unknown_ticket", "nothing_to_rate", "already_rated"),
+        tags=("phone",),
+    ),
+    Operation(
+        "sms_signup",
+        "POST",
+        "/api/t/{public_code}/sms",
+        notify.post_sms,
+        "短信提醒: leave a mobile number for the ticket's reminders (快到您了, 请到 N 号窗口); it replaces "
+        "one left before. Answers it masked. Kept for the ticket's business day plus [notify] keep_phone_days.",
+        EVERYONE,
+        body=m.SmsSignup,
+        response=m.SmsSignedUp,
+        errors=(
+            "unknown_ticket",
+            "ticket_ended",
+            "invalid_phone",
+            "sms_unavailable",
+            "phone_change_limit",
+            "sms_rate_limited",
+        ),
+        tags=("phone",),
+    ),
+    Operation(
+        "sms_withdraw",
+        "DELETE",
+        "/api/t/{public_code}/sms",
+        notify.delete_sms,
+        "短信提醒: take the number back; it is erased now and nothing more is sent (also for a ticket that is over).",
+        EVERYONE,
+        status=204,
+        empty_status=204,
+        errors=("unknown_ticket", "sms_rate_limited"),
+        tags=("phone",),
     ),
     Operation(
         "login",
@@ -401,6 +470,17 @@ OPERATIONS: tuple[Operation, ...] = (
         "The hall manager's live view: windows, queues, faults, follow-ups, notices, today's figures.",
         roles(M, ADMIN),
         response=m.Overview,
+        tags=("hall",),
+    ),
+    Operation(
+        "notifier",
+        "GET",
+        "/api/notifier",
+        notify.get_notifier,
+        "短信提醒 for /admin: per sink (log file, SMS gateway) queued, delivered and failed today, the last "
+        "error, and whether messages are stuck. No phone number, no secret.",
+        roles(M, ADMIN),
+        response=m.NotifierStatus,
         tags=("hall",),
     ),
     Operation(

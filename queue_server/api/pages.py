@@ -24,6 +24,7 @@ _TYPES = {
     "js": "text/javascript",
     "json": "application/json",  # the public guide page's string catalogues, one per language
     "otf": "font/otf",
+    "wav": "audio/wav",  # the phone page's chime: offline, no text-to-speech service
 }
 # connect-src 'self' covers the page's own ws:// or wss:// origin (the event stream).
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -80,7 +81,8 @@ def setup_pages(app: web.Application) -> None:
         "font-regular.otf": (font_path(bold=False).read_bytes(), _TYPES["otf"]),
     }
     app[LOBBY_ASSETS] = _load(LOBBY, ["lobby.css", "lobby.js"], fonts)
-    app[STAFF_ASSETS] = _load(WEB, [p.name for p in WEB.iterdir() if p.name.endswith((".css", ".js", ".json"))], fonts)
+    served = [p.name for p in WEB.iterdir() if p.name.endswith((".css", ".js", ".json", ".wav"))]
+    app[STAFF_ASSETS] = _load(WEB, served, fonts)
     r = app.router
     r.add_get("/display", _page(LOBBY, "index.html", _PAGE_HEADERS), name="display")
     r.add_get(r"/display/static/{name:[a-z0-9.-]+}", _asset(LOBBY_ASSETS), name="display_asset")

@@ -8,7 +8,6 @@ import secrets
 from typing import Any
 
 from hardware.printer import PrinterError, TicketPrinter
-from queue_server.api import appkeys
 from queue_server.api.routes import Call
 from queue_server.api.views import ticket_view
 from queue_server.client import ticket_content
@@ -32,7 +31,7 @@ async def _print(call: Call, ticket: dict[str, Any]) -> dict[str, Any]:
     printer = _printer(call)
     if printer is None:
         return NO_PRINTER
-    config, request = call.app[appkeys.CONFIG], call.request
+    config, request = call.files.config, call.request
     content = ticket_content(ticket, config.name, f"{request.scheme}://{request.host}")
     try:
         report = await asyncio.to_thread(printer.print_ticket, content)
@@ -42,7 +41,7 @@ async def _print(call: Call, ticket: dict[str, Any]) -> dict[str, Any]:
 
 
 def _printer(call: Call) -> TicketPrinter | None:
-    uri = call.app[appkeys.CONFIG].reception_printer
+    uri = call.files.config.reception_printer
     return TicketPrinter(uri) if uri else None
 
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from queue_server.api import appkeys
 from queue_server.api.errors import ApiError, read_json
+from queue_server.config.hall_files import HallFiles
 from queue_server.core.model import HallConfig
 from queue_server.runtime.engine import Context
 from queue_server.store.accounts import WINDOW_BOUND_ROLES, Principal, Role
@@ -93,6 +94,12 @@ class Call:
     async def run(self, command: Callable[[Context], T]) -> T:
         """Run a command on the hall in the engine's next batch (see ``runtime/engine.py``)."""
         return await self.app[appkeys.ENGINE].submit(command)
+
+    @property
+    def files(self) -> HallFiles:
+        """The hall config and guides as the server runs them now (``hallqueue reload`` replaces
+        them; read them here at each request, never keep a copy)."""
+        return self.app[appkeys.FILES]
 
     async def live_config(self) -> HallConfig:
         """The hall config as the hall runs it now: the file's, with the manager's 潮汐窗口 changes."""

@@ -42,7 +42,7 @@ class TakeoverForbidden(QueueError):
 
 async def post_login(call: Call) -> dict[str, Any]:
     body, app = call.body, call.app
-    store, auth, config = app[appkeys.STORE], app[appkeys.AUTH], app[appkeys.CONFIG]
+    store, auth, config = app[appkeys.STORE], app[appkeys.AUTH], call.files.config
     address = call.request.remote or "unknown"
     throttle = auth.sign_in_throttle(config.limits)
 

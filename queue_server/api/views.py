@@ -146,6 +146,7 @@ def public_state(state: HallState, now: datetime) -> dict[str, Any]:
             "timezone": getattr(config.timezone, "key", "Asia/Shanghai"),
         },
         "notices": list(state.notices),
+        "wait_notices": list(state.wait_notices),
         "services": services_view(state, now),
         "windows": windows,
         "recent_calls": [

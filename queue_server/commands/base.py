@@ -48,7 +48,14 @@ def load_config(path: Path | None):
         config = load_hall_config(path)
         return config, hall_guides(config, path)
     except ConfigError as exc:
-        click.echo(f"hallqueue: the hall config has {len(exc.problems)} problem(s); not starting:", err=True)
-        for problem in exc.problems:
-            click.echo(f"  {exc.path}: {problem}", err=True)
+        echo_config_problems(exc, "not starting")
         sys.exit(2)
+
+
+def echo_config_problems(exc: ConfigError, consequence: str) -> None:
+    """Every problem of a config on stderr, one line each: ``file: key: problem``."""
+    click.echo(f"hallqueue: the hall config has {len(exc.problems)} problem(s); {consequence}:", err=True)
+    for problem in exc.problems:
+        click.echo(f"  {exc.path}: {problem}", err=True)
+    if any("[" in problem.split(":", 1)[0] for problem in exc.problems):
+        click.echo("  (entries count from 0: windows[3] is the 4th [[windows]] entry of the file)", err=True)

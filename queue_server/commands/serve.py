@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import click
+
+from queue_server.config.public_url import public_url_problem, suggestion
 
 from .base import load_config, main, now, open_db
 
@@ -38,6 +38,9 @@ def serve(
 ) -> None:
     """Run the queue server.
 
+    It writes its pid to hallqueue.pid beside the database while it serves; SIGHUP (or
+    `hallqueue reload`) re-reads the hall config without a restart.
+
     Example: hallqueue serve --db /srv/hall/hall.db --config /srv/hall/hall.toml --port 8080
     """
     if serve_db is not None:
@@ -45,6 +48,7 @@ def serve(
     from aiohttp import web
 
     from queue_server.api.app import init_app
+    from queue_server.api.reload import control_ctx
     from queue_server.store.database import StoreLocked
     from queue_server.store.demo import ensure_demo_accounts
 
@@ -70,31 +74,21 @@ def serve(
     if (problem := public_url_problem(config.public_url)) is not None:
         _LOGGER.warning(
             "%s: the QR codes on tickets will not open on visitors' phones. Set [hall] public_url to the "
-            "address phones on the hall's network reach, e.g. http://192.168.1.10:8080",
+            "address phones on the hall's network reach: %s",
             problem,
+            suggestion(port),
         )
     _raise_open_files_limit(config.limits.event_sockets)
     loop = _event_loop()
+    app = init_app(config, db_path, guides=guides, config_path=config_path)
+    # The pid file (for hallqueue reload) and SIGHUP: once the hall is served, until it stops.
+    app.cleanup_ctx.append(control_ctx(db_path.parent, config_path))
     try:
-        web.run_app(
-            init_app(config, db_path, guides=guides), host=host, port=port, print=None, loop=loop, access_log=None
-        )
+        web.run_app(app, host=host, port=port, print=None, loop=loop, access_log=None)
     except StoreLocked as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror}") from None
-
-
-def public_url_problem(public_url: str | None) -> str | None:
-    """Why visitors' phones cannot reach ``public_url`` (not set, or this machine's loopback)."""
-    if public_url is None:
-        return "[hall] public_url is not set"
-    host = (urlsplit(public_url).hostname or "").lower()
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = host == "localhost" or host.endswith(".localhost")
-    return f"[hall] public_url {public_url} is a loopback address" if loopback else None
 
 
 # Besides the event sockets: the database, the log, kiosks' and staff's HTTP connections.

@@ -48,7 +48,7 @@ def parse_calendar(data: dict[str, Any], shown: str) -> Calendar:
     try:
         raw = _CalendarFile.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(shown, humanize(exc)) from None
+        raise ConfigError(shown, humanize(exc, _CalendarFile)) from None
     holidays: dict[date, str] = {}
     workdays: set[date] = set()
     for h in raw.holidays:

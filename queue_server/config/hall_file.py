@@ -8,8 +8,10 @@ on any of them.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
+import typing
 from dataclasses import replace
 from datetime import time
 from importlib import resources
@@ -25,11 +27,13 @@ from queue_server.core.model import (
     Department,
     HallConfig,
     Limits,
+    NotifyConfig,
     OpeningHours,
     Rules,
     Service,
     Tile,
     TimeRange,
+    WebhookConfig,
     Window,
 )
 
@@ -105,6 +109,8 @@ class _RulesSection(_Strict):
     wait_alert_minutes: float = Field(30, gt=0, le=24 * 60)  # /admin alerts a service waiting longer
     idle_alert_minutes: float = Field(3, gt=0, le=24 * 60)  # /admin alerts an open window idle while people wait
     notify_ahead: int = Field(3, ge=0, le=50)  # 快到您了: the phone page (and an SMS) when this few are ahead
+    lobby_wait_notice: bool = False  # the lobby screen says 等候时间较长 for a service past wait_alert_minutes
+    wait_target_minutes: float = Field(20, gt=0, le=24 * 60)  # the hall's promise: served within this
 
 
 class _LimitsSection(_Strict):
@@ -113,6 +119,26 @@ class _LimitsSection(_Strict):
     login_failure_window_minutes: float = Field(15, gt=0, le=24 * 60)
     event_sockets: int = Field(2000, ge=1, le=100_000)
     event_sockets_per_address: int = Field(500, ge=1, le=100_000)
+
+
+class _WebhookSection(_Strict):
+    url: str = Field(pattern=r"^https?://[^/\s]+(/\S*)?$")
+    # The HMAC key comes from a file (relative to the data folder) or an environment variable,
+    # never from this file: hall.toml is copied around, shown and checked in.
+    secret_file: str | None = Field(None, min_length=1)
+    secret_env: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    timeout_seconds: float = Field(5, gt=0, le=120)
+    max_attempts: int = Field(0, ge=0, le=10_000)  # 0: until the message's business day ends
+    backoff_seconds: float = Field(2, gt=0, le=3600)  # the first retry; doubled each time ...
+    backoff_max_seconds: float = Field(300, gt=0, le=24 * 3600)  # ... up to this
+
+
+class _NotifySection(_Strict):
+    log_file: str | None = Field(None, min_length=1)  # relative to the data folder (the database's)
+    log_full_phone: bool = False
+    webhook: _WebhookSection | None = None
+    keep_phone_days: int = Field(0, ge=0, le=365)
+    signups_per_minute: int = Field(30, ge=1, le=100_000)
 
 
 class _DepartmentSection(_Strict):
@@ -167,6 +193,7 @@ class _HallFile(_Strict):
     windows: list[_WindowSection] = Field(min_length=1)
     tiles: list[_TileSection] = Field(default_factory=list)  # the kiosk's home screen
     boards: list[_BoardSection] = Field(default_factory=list)  # LED boards, driven by the display PC
+    notify: _NotifySection = Field(default_factory=_NotifySection)  # SMS reminders; off without a sink
 
 
 def _key(loc: tuple[Any, ...]) -> str:
@@ -179,17 +206,108 @@ def _key(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
-def humanize(exc: ValidationError) -> list[str]:
-    """One line per schema error: ``windows[3].services: unknown key (check its spelling)``."""
+def humanize(exc: ValidationError, model: type[BaseModel] | None = None) -> list[str]:
+    """One line per schema error, in words a hall's IT staff read without knowing pydantic:
+    ``services[0].prefix: expected one or two capital letters, like "A", got "a1"``. With the
+    file's ``model``, an unknown key says which key was probably meant."""
     problems = []
     for err in exc.errors():
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (check its spelling)"
-        elif err["type"] == "missing":
-            msg = "missing (required)"
+        msg = _problem(err)
+        if err["type"] == "extra_forbidden" and model is not None:
+            close = difflib.get_close_matches(str(err["loc"][-1]), _keys_at(model, err["loc"][:-1]), n=1)
+            if close:
+                msg = f'unknown key (check its spelling: did you mean "{close[0]}"?)'
         problems.append(f"{_key(err['loc'])}: {msg}")
     return problems
+
+
+# What a pattern asks for, said plainly (pydantic would print the regular expression).
+_PATTERN_WORDS = {
+    _CODE: 'lower-case letters, digits, "-" and "_", like "hz-hukou"',
+    r"^[A-Z]{1,2}$": 'one or two capital letters, like "A"',
+    r"^https?://[^/\s]+/?$": 'an address like "http://192.168.1.10:8080" (no path)',
+    r"^(serial|tcp)://\S+$": 'a line like "serial:///dev/ttyUSB0?baudrate=57600" or "tcp://192.168.1.60:4001"',
+}
+
+
+def _shown(value: Any) -> str:
+    """A value as the TOML file wrote it, cut short."""
+    text = f'"{value}"' if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _num(bound: Any) -> str:
+    """A limit as a person writes it: 0, not 0.0."""
+    return f"{bound:g}" if isinstance(bound, float) else str(bound)
+
+
+def _problem(err: Any) -> str:
+    """One pydantic error in plain words: what was expected, and what the file has."""
+    kind, ctx, got = err["type"], err.get("ctx") or {}, f", got {_shown(err.get('input'))}"
+    match kind:
+        case "extra_forbidden":
+            return "unknown key (check its spelling)"
+        case "missing":
+            return "missing (required)"
+        case "string_pattern_mismatch":
+            return f"expected {_PATTERN_WORDS.get(ctx.get('pattern'), 'another form')}{got}"
+        case "string_too_short":
+            return "must not be empty"
+        case "string_too_long":
+            return f"at most {ctx['max_length']} characters{got} ({len(err['input'])})"
+        case "too_short":
+            return f"must list at least {ctx['min_length']} item(s)"
+        case "too_long":
+            return f"must list at most {ctx['max_length']} item(s)"
+        case "greater_than_equal":
+            return f"expected {_num(ctx['ge'])} or more{got}"
+        case "greater_than":
+            return f"expected more than {_num(ctx['gt'])}{got}"
+        case "less_than_equal":
+            return f"expected {_num(ctx['le'])} or less{got}"
+        case "less_than":
+            return f"expected less than {_num(ctx['lt'])}{got}"
+        case "multiple_of":
+            return f"expected a multiple of {ctx['multiple_of']}{got}"
+        case "int_parsing" | "int_type" | "int_from_float":
+            return f"expected a whole number{got}"
+        case "float_parsing" | "float_type":
+            return f"expected a number{got}"
+        case "bool_parsing" | "bool_type":
+            return f"expected true or false{got}"
+        case "string_type":
+            return f"expected text in quotes{got}"
+        case "list_type":
+            return f'expected a list in brackets, like ["a", "b"]{got}'
+        case "dict_type" | "model_type" | "model_attributes_type":
+            return f"expected a table ([section] or {{ key = value }}){got}"
+        case "value_error":
+            return err["msg"].removeprefix("Value error, ")
+    return err["msg"]
+
+
+def _keys_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The keys the file may have at ``loc`` (list indexes skipped): for "did you mean"."""
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        inner = _model_in(field.annotation) if field is not None else None
+        if inner is None:
+            return []
+        model = inner
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model inside ``list[M]``, ``M | None`` or ``M``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _parse_clock(hh: str, mm: str, allow_24: bool) -> time:
@@ -249,7 +367,7 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
     try:
         raw = _HallFile.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(path, humanize(exc)) from None
+        raise ConfigError(path, humanize(exc, _HallFile)) from None
 
     problems: list[str] = []
 
@@ -312,6 +430,7 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
     for i, s in enumerate(raw.services):
         if s.code not in served:
             problems.append(f'services[{i}]: no window serves "{s.code}" (add it to a window\'s services)')
+    notify = _notify_config(raw.notify, problems)
     if problems:
         raise ConfigError(path, problems)
 
@@ -334,6 +453,8 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
             wait_alert_s=r.wait_alert_minutes * 60,
             idle_alert_s=r.idle_alert_minutes * 60,
             notify_ahead=r.notify_ahead,
+            lobby_wait_notice=r.lobby_wait_notice,
+            wait_target_s=r.wait_target_minutes * 60,
         ),
         notices=tuple(raw.hall.notices),
         complaint_phone=raw.hall.complaint_phone,
@@ -352,6 +473,33 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
             event_sockets=raw.limits.event_sockets,
             event_sockets_per_address=raw.limits.event_sockets_per_address,
         ),
+        notify=notify,
+    )
+
+
+def _notify_config(raw: _NotifySection, problems: list[str]) -> NotifyConfig:
+    """``[notify]`` as the notifier uses it; a webhook names where its HMAC key is, once."""
+    webhook = None
+    if (w := raw.webhook) is not None:
+        if (w.secret_file is None) == (w.secret_env is None):
+            problems.append("notify.webhook: name the HMAC key's secret_file or its secret_env (one of the two)")
+        if w.backoff_max_seconds < w.backoff_seconds:
+            problems.append("notify.webhook.backoff_max_seconds: less than backoff_seconds")
+        webhook = WebhookConfig(
+            url=w.url,
+            secret_file=w.secret_file,
+            secret_env=w.secret_env,
+            timeout_s=w.timeout_seconds,
+            max_attempts=w.max_attempts,
+            backoff_s=w.backoff_seconds,
+            backoff_max_s=w.backoff_max_seconds,
+        )
+    return NotifyConfig(
+        log_file=raw.log_file,
+        log_full_phone=raw.log_full_phone,
+        webhook=webhook,
+        keep_phone_days=raw.keep_phone_days,
+        signups_per_minute=raw.signups_per_minute,
     )
 
 

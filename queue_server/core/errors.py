@@ -82,5 +82,11 @@ class NothingToRate(QueueError):
     code = "nothing_to_rate"
 
 
+class AlreadyRated(QueueError):
+    """The ticket has had its one 好差评 (from the window's tablet or from the visitor's phone)."""
+
+    code = "already_rated"
+
+
 class UnknownFollowUp(QueueError):
     code = "unknown_followup"

@@ -1,28 +1,109 @@
-"""Estimated waiting time for a new ticket.
+"""Estimated waiting time: what the kiosk prints on a ticket, and the phone and lobby show.
 
-    estimated_wait_s = round(ahead × T / W)
+The estimate plays the next calls forward with average times, the way the routing policy will
+make them (``hall_estimate.py`` gathers the figures from the hall state):
 
-- ``ahead``: waiting tickets of the same service that the routing policy takes before this one
-  (higher priority classes, then earlier in the queue);
-- ``T``: the service's running average service time (called → finished), an exponentially
-  weighted average of today's finished tickets with weight ``rules.service_time_weight`` on
-  the newest, starting from the service's configured ``avg_minutes``;
-- ``W``: windows serving the service that are open (signed in and not paused); when none is
-  open (before opening, at lunch) the number of windows configured for it, so the figure
-  still says how long the queue is.
+- Each window serving the service turns to it once its visitor is done (the rest of that
+  service's average, at least a fifth of it) and once it has called what it calls first: the
+  waiting tickets of higher classes, and of the services it prefers, each costing its service's
+  average divided among the open windows that serve it.
+- From then on a window gives the service its time less the share that visitors of higher
+  classes will take as they keep coming (today's arrival rate of each class; at most
+  ``MAX_CUT_IN``).
+- The tickets ahead go to whichever window is free first, one by one (``next_call_s``); the
+  newcomer is called when a window is free after them. An idle window calls at once: 0.
+- With no window of the service open (before opening, at lunch) its configured windows count,
+  idle; and whatever the wait, the closed hours it runs into are added (``over_closed_hours``):
+  the estimate never promises a call while the hall is shut.
 
-It ignores tickets of other services competing for shared comprehensive windows, so at a busy
-comprehensive window it is optimistic; it is a guide for the visitor, not a promise.
+Service times are each service's running average (weight ``rules.service_time_weight`` on the
+newest finished ticket), starting from its configured ``avg_minutes``.
+
+``hallqueue simulate`` measures how far this is from the waits visitors really had (the note in
+``docs/simulate.md`` gives the figures, and what is left).
 """
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+
+from .model import Calendar, OpeningHours
+
+# The share of a window's time that newcomers going ahead may take in the estimate, at most: at
+# 1 the queue would never move, and the rates are only estimates.
+MAX_CUT_IN = 0.7
+MIN_RATE_SPAN_S = 1800.0
+DISCRETE_UP_TO = 40  # tickets ahead worked through one by one; a longer queue as a pool
+
 
 def updated_average(previous: float, sample: float, weight: float) -> float:
-    """One step of the exponentially weighted service-time average."""
+    """One step of the exponentially weighted average."""
     return (1.0 - weight) * previous + weight * sample
 
 
-def estimated_wait_s(ahead: int, avg_service_s: float, windows: int) -> int:
-    """The formula above; ``windows`` below 1 counts as 1."""
-    return round(ahead * avg_service_s / max(1, windows))
+def _seconds(t: time) -> float:
+    return 24 * 3600.0 if t == time.max else t.hour * 3600 + t.minute * 60 + t.second
+
+
+Spans = tuple[tuple[float, float], ...]  # a day's opening ranges, in seconds after midnight
+
+
+def open_spans(hours: OpeningHours, day: date, calendar: Calendar) -> Spans:
+    return tuple((_seconds(r.start), _seconds(r.end)) for r in hours.ranges_on(day, calendar))
+
+
+def over_closed_hours(wait_s: float, local: datetime, spans_on: Callable[[date], Spans], days_ahead: int = 7) -> float:
+    """``wait_s`` of open time from ``local`` on, as elapsed time: the closed spells it runs
+    into (the lunch break, the night) are added. ``spans_on`` gives a day's opening ranges.
+    Unchanged when there is no opening within ``days_ahead``."""
+    remaining = wait_s
+    day: date = local.date()
+    at = local.hour * 3600 + local.minute * 60 + local.second
+    for _ in range(days_ahead + 1):
+        for start, end in spans_on(day):
+            if end <= at:
+                continue
+            begin = max(start, at)
+            if begin + remaining <= end:
+                arrive = datetime.combine(day, time()) + timedelta(seconds=begin + remaining)
+                return (arrive - local.replace(tzinfo=None)).total_seconds()
+            remaining -= end - begin
+            at = end
+        day += timedelta(days=1)
+        at = 0
+    return wait_s  # no opening within the week: say the plain figure
+
+
+def water_level(free_at: list[tuple[float, float]], work_s: float) -> float:
+    """When ``work_s`` of work ahead is done by windows that each start on it at a time and then
+    give it a share of their time ((start, share), sorted): the time t at which the windows free
+    by then have done it all between them."""
+    weighted = shares = 0.0
+    level = free_at[0][0] if free_at else 0.0
+    for k, (start, share) in enumerate(free_at, 1):
+        weighted += start * share
+        shares += share
+        level = (weighted + work_s) / shares
+        if k == len(free_at) or level <= free_at[k][0]:
+            return level
+    return level
+
+
+def next_call_s(free_at: list[tuple[float, float]], ahead: int, service_s: float) -> float:
+    """When the ticket behind ``ahead`` others of its service is called: each of the service's
+    windows turns to it at a time and then gives it a share of its time ((start, share)); the
+    tickets ahead go to whichever window is free first, one by one. Past ``DISCRETE_UP_TO``
+    tickets ahead the windows are taken as one pool (``water_level``), which a long queue
+    averages out to anyway."""
+    if not free_at:
+        return 0.0
+    if ahead > DISCRETE_UP_TO:
+        return water_level(sorted(free_at), ahead * service_s)
+    heap = [(start, service_s / share) for start, share in free_at]
+    heapq.heapify(heap)
+    for _ in range(ahead):
+        start, step = heapq.heappop(heap)
+        heapq.heappush(heap, (start + step, step))
+    return heap[0][0]

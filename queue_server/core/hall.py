@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import deque
 from datetime import date, datetime
+from typing import Any
 
 from . import lifecycle
 from .errors import (
@@ -30,9 +31,11 @@ from .errors import (
     WrongWindow,
 )
 from .estimate import updated_average
+from .hall_estimate import HallEstimate
 from .hall_faults import HallFaults
 from .hall_feedback import HallFeedback
 from .hall_notices import HallNotices
+from .hall_watch import HallWatch
 from .hall_window_services import HallWindowServices
 from .journal import Issued, Journal, RecentCall, Restored
 from .model import (
@@ -55,7 +58,7 @@ __all__ = ["RECENT_CALLS_KEPT", "HallState", "Issued", "Journal", "RecentCall", 
 RECENT_CALLS_KEPT = 20
 
 
-class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices):
+class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices, HallWatch, HallEstimate):
     """Today's queue. See the module docstring for the command contract."""
 
     def __init__(self, config: HallConfig, restored: Restored, policy: RoutingPolicy = choose_next):
@@ -71,6 +74,7 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices):
         # Today's ended tickets by number: a 过号 visitor may be called back (``call_number``),
         # and 指定叫号 of an ended number says what became of it.
         self.ended_today: dict[str, Ticket] = {t.number: t for t in (*restored.finished_today, *restored.ended_today)}
+        self.expired_removed: list[str] = []  # numbers expired here because their service left the config
         for t in restored.active_tickets:
             if t.service not in config.services:
                 self._expire_removed(t, restored.business_day)
@@ -79,11 +83,22 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices):
             if t.status is Status.WAITING:
                 self.queues[t.service].add(t)
 
+    def ticket_by_code(self, public_code: str) -> Ticket | None:
+        """Today's ticket behind a status-page link (in play or ended), or ``None``."""
+        for t in self.active.values():
+            if t.public_code == public_code:
+                return t
+        for t in self.ended_today.values():
+            if t.public_code == public_code:
+                return t
+        return None
+
     def _expire_removed(self, t: Ticket, day: date) -> None:
         """A ticket whose service left the config while it waited: recorded as expired."""
         before, t.status = t.status, Status.EXPIRED
         now = t.called_at or t.issued_at
         t.finished_at = now
+        self.expired_removed.append(t.number)
         self._emit(EventKind.EXPIRED, "system", now, t, before, None, reason="service_removed", day=day.isoformat())
 
     def _learn_service_time(self, t: Ticket) -> None:
@@ -94,6 +109,20 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices):
                 self.avg_service_s[t.service], sample, self.config.rules.service_time_weight
             )
 
+    def record_reload(self, actor: str, now: datetime, **data: Any) -> None:
+        """The hall config was read again and this state rebuilt with it (``hallqueue reload``):
+        one event for the audit log and the screens, saying what the rebuild expired (the
+        waiting tickets of removed services, as a restart does) and which 潮汐窗口 changes no
+        longer apply."""
+        self._emit(
+            EventKind.CONFIG_RELOADED,
+            actor,
+            now,
+            expired=list(self.expired_removed),
+            window_services_dropped=sorted(self.window_services_dropped),
+            **data,
+        )
+
     # ------------------------------------------------------------ the day
 
     def advance(self, now: datetime) -> None:
@@ -102,6 +131,7 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices):
         Every unfinished ticket of the old day expires (recorded as an event, kept in the
         store), every window closes, and numbering starts again at 001.
         """
+        self.now = now
         today = business_day(now, self.config.timezone, self.config.day_start)
         if today <= self.day:
             return
@@ -122,6 +152,7 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices):
         self.day = today
         self.last_seq_by_prefix.clear()
         self.issued_by_service.clear()
+        self.forget_arrivals()
         self.requests.clear()
         self.recent_calls.clear()
         self.ended_today.clear()
@@ -177,8 +208,12 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices):
         if len(chosen) == 1 or self._one_window_serves(services):
             plan = [(chosen[0], tuple(s.code for s in chosen[1:]))]
         else:
-            # Linked tickets, printed on one slip in the order to go: the shortest wait first.
-            by_wait = sorted(chosen, key=lambda s: self.estimate_s(s.code, self.waiting_count(s.code)))
+            # Linked tickets, printed on one slip in the order to go: the shortest wait first
+            # (and of equal waits, the shorter line: before opening every wait is "at opening").
+            by_wait = sorted(
+                chosen,
+                key=lambda s: (self.estimate_s(s.code, self.waiting_count(s.code)), self.waiting_count(s.code)),
+            )
             plan = [(s, ()) for s in by_wait]
         group = self.next_ticket_id if len(plan) > 1 else None
         issued = []
@@ -258,11 +293,12 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices):
         queue = self.queues[service.code]
         queue.add(ticket)
         ticket.waiting_ahead = queue.ahead_of(ticket)
-        ticket.estimated_wait_s = self.estimate_s(service.code, ticket.waiting_ahead)
+        ticket.estimated_wait_s = self.estimate_s(service.code, ticket.waiting_ahead, priority)
         self.next_ticket_id += 1
         self.last_seq_by_prefix[service.prefix] = seq
         for code in ticket.services:
             self.issued_by_service[code] = self.issued_by_service.get(code, 0) + 1
+        self.count_arrival(service.code, priority, now)
         self.active[ticket.id] = ticket
         return ticket
 
@@ -377,7 +413,7 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices):
     def _call(self, ticket: Ticket, w: WindowState, actor: str, now: datetime) -> None:
         self.queues[ticket.service].remove(ticket)
         ticket.status, ticket.window, ticket.called_at = Status.CALLED, w.number, now
-        ticket.call_count = 1
+        ticket.call_count, ticket.clerk = 1, w.clerk
         w.ticket_id = ticket.id
         self.recent_calls.append(RecentCall(now, ticket.number, ticket.service, w.number, 1))
         self._emit(EventKind.CALLED, actor, now, ticket, Status.WAITING, w.number)
@@ -396,7 +432,7 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices):
             )
         del self.ended_today[ticket.number]
         ticket.status, ticket.window, ticket.called_at, ticket.finished_at = Status.CALLED, w.number, now, None
-        ticket.call_count = 1
+        ticket.call_count, ticket.clerk = 1, w.clerk
         self.active[ticket.id] = ticket
         w.ticket_id = ticket.id
         self.recent_calls.append(RecentCall(now, ticket.number, ticket.service, w.number, 1))
@@ -426,8 +462,9 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices):
         if window is not None and ticket.window != window:
             where = f"在 {ticket.window} 号窗口" if ticket.window else "尚未叫到任何窗口"
             raise WrongWindow(f"{ticket.number} 号{where}，{window} 号窗口不能操作", ticket=ticket.id, window=window)
-        # The event names the window the ticket was at, even when the action takes it away.
-        before, at_window = ticket.status, ticket.window
+        # The event names the window the ticket was at, even when the action takes it away (not
+        # one the config has since removed: the event's window is one screens know).
+        before, at_window = ticket.status, ticket.window if ticket.window in self.windows else None
         extra: dict = {}
         match action:
             case TicketAction.RECALL:
@@ -447,11 +484,12 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices):
         return ticket
 
     def _leave_window(self, ticket: Ticket, now: datetime) -> None:
-        if ticket.window is not None:
-            w = self.windows[ticket.window]
-            if w.ticket_id == ticket.id:
-                w.ticket_id, w.free_since = None, now
-                self.journal.windows[w.number] = w
+        # A window the config no longer has (removed by a restart or a reload while the ticket
+        # stood there) has nothing to free: the ticket still leaves it.
+        w = self.windows.get(ticket.window) if ticket.window is not None else None
+        if w is not None and w.ticket_id == ticket.id:
+            w.ticket_id, w.free_since = None, now
+            self.journal.windows[w.number] = w
 
     def _end(self, ticket: Ticket, status: Status, now: datetime) -> None:
         ticket.status, ticket.finished_at = status, now

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .errors import NothingToRate, UnknownFollowUp
+from .errors import AlreadyRated, NothingToRate, UnknownFollowUp
 from .feedback import FOLLOW_UP_WORKING_DAYS, LOW, FollowUp, Rating, add_working_days
 from .hall_base import HallBase
 from .journal import Restored
-from .model import EventKind, HallConfig, Ticket
+from .model import EventKind, HallConfig, Status, Ticket
 
 
 class HallFeedback(HallBase):
@@ -24,7 +24,7 @@ class HallFeedback(HallBase):
 
     def _offer_rating(self, ticket: Ticket) -> None:
         """A ticket is being finished at its window: its visitor may rate the service there now."""
-        if ticket.window is None or ticket.id in self.rated:
+        if ticket.window not in self.windows or ticket.id in self.rated:  # None, or a window since removed
             return
         w = self.windows[ticket.window]
         self.to_rate.pop(w.rating_ticket, None)  # the previous visitor's chance has passed
@@ -81,19 +81,70 @@ class HallFeedback(HallBase):
         ticket = self.pending_rating(number)
         if ticket is None:
             raise NothingToRate(f"{number} 号窗口没有待评价的办件", window=number)
+        self._check_rating(level, reasons, phone)
+        w = self.windows[number]
+        w.rating_ticket = None
+        return self._record_rating(ticket, number, w.clerk, level, reasons, actor, now, comment, phone)
+
+    def can_rate_by_phone(self, ticket: Ticket) -> bool:
+        """扫码评价 is open for a ticket finished today and not rated yet (by tablet or phone)."""
+        return ticket.status is Status.DONE and ticket.business_day == self.day and ticket.id not in self.rated
+
+    def rate_by_phone(
+        self,
+        ticket: Ticket,
+        level: int,
+        reasons: tuple[str, ...],
+        actor: str,
+        now: datetime,
+        comment: str = "",
+        phone: str | None = None,
+    ) -> Rating:
+        """扫码评价: the visitor rates a ticket finished today from the page its QR code opens.
+
+        The same one rating per ticket as the tablet's: whichever comes first counts, and the
+        window's tablet no longer offers a ticket rated by phone. The rating is about the window
+        and the clerk who served the ticket, whoever is there now.
+        """
+        if ticket.id in self.rated:
+            raise AlreadyRated(f"{ticket.number} 号已评价过，感谢您的反馈", number=ticket.number)
+        if ticket.status is not Status.DONE or ticket.window is None:
+            raise NothingToRate(f"{ticket.number} 号还没有办结，办结后可以评价", number=ticket.number)
+        if ticket.business_day != self.day:
+            raise NothingToRate(f"{ticket.number} 号的评价期限已过（当天办结的业务当天评价）", number=ticket.number)
+        self._check_rating(level, reasons, phone)
+        w = self.windows.get(ticket.window)
+        if w is not None and w.rating_ticket == ticket.id:
+            w.rating_ticket = None  # the tablet stops offering it
+        return self._record_rating(ticket, ticket.window, ticket.clerk, level, reasons, actor, now, comment, phone)
+
+    @staticmethod
+    def _check_rating(level: int, reasons: tuple[str, ...], phone: str | None) -> None:
         if level not in (1, 2, 3, 4, 5):
             raise ValueError(f"rating level {level}")
         if level in LOW and not reasons:
             raise ValueError("a low rating names at least one reason")
         if phone is not None and level not in LOW:
             raise ValueError("a call-back number is only taken with a low rating")
-        w = self.windows[number]
+
+    def _record_rating(
+        self,
+        ticket: Ticket,
+        window: int,
+        clerk: str | None,
+        level: int,
+        reasons: tuple[str, ...],
+        actor: str,
+        now: datetime,
+        comment: str,
+        phone: str | None,
+    ) -> Rating:
         rating = Rating(
             ticket.id,
             ticket.number,
             ticket.service,
-            number,
-            w.clerk,
+            window,
+            clerk,
             level,
             reasons,
             now,
@@ -103,13 +154,12 @@ class HallFeedback(HallBase):
         )
         self.rated.add(ticket.id)
         self.to_rate.pop(ticket.id, None)
-        w.rating_ticket = None
         self.journal.ratings.append(rating)
         self._emit(
             EventKind.RATED,
             actor,
             now,
-            window=number,
+            window=window,
             rating_ticket=rating.ticket_id,
             number=rating.number,
             level=level,

@@ -23,10 +23,20 @@ class ServiceUnserved(QueueError):
 class HallWindowServices(HallBase):
     def __init__(self, config: HallConfig, restored: Restored) -> None:
         super().__init__(config, restored)
-        for number, services in restored.window_services.items():
-            # A window or service since removed from the config: the config's word stands.
-            if number in self.config.windows and all(code in self.config.services for code in services):
-                self.config = _with_services(self.config, number, tuple(services))
+        # Kept changes the config (as restarted or reloaded) no longer allows: the config's word
+        # stands for those windows. The change stays stored, as the manager made it.
+        self.window_services_dropped: list[int] = []
+        for number, services in sorted(restored.window_services.items()):
+            # A window or service since removed from the config, or a change that would leave a
+            # service (one the config added since, say) with no window at all.
+            if number not in self.config.windows or not all(code in self.config.services for code in services):
+                self.window_services_dropped.append(number)
+                continue
+            changed = _with_services(self.config, number, tuple(services))
+            if _unserved(changed):
+                self.window_services_dropped.append(number)
+                continue
+            self.config = changed
 
     def set_window_services(self, number: int, services: tuple[str, ...], actor: str, now: datetime) -> bool:
         """The window serves ``services`` (in order of preference) from the next call on.
@@ -43,11 +53,7 @@ class HallWindowServices(HallBase):
         if services == before:
             return False
         changed = _with_services(self.config, number, services)
-        unserved = [
-            s.name
-            for code, s in changed.services.items()
-            if not any(code in w.services for w in changed.windows.values())
-        ]
+        unserved = _unserved(changed)
         if unserved:
             raise ServiceUnserved(
                 f"调整后{'、'.join(unserved)}将没有窗口办理，请先安排其他窗口", window=number, services=unserved
@@ -58,6 +64,13 @@ class HallWindowServices(HallBase):
             EventKind.WINDOW_SERVICES_CHANGED, actor, now, window=number, services=list(services), before=list(before)
         )
         return True
+
+
+def _unserved(config: HallConfig) -> list[str]:
+    """The names of the services no window of ``config`` serves."""
+    return [
+        s.name for code, s in config.services.items() if not any(code in w.services for w in config.windows.values())
+    ]
 
 
 def _with_services(config: HallConfig, number: int, services: tuple[str, ...]) -> HallConfig:

@@ -25,6 +25,7 @@ class Journal:
     followups: dict[int, FollowUp] = field(default_factory=dict)
     notices: tuple[str, ...] | None = None  # set when the hall manager changed them
     window_services: dict[int, tuple[str, ...]] = field(default_factory=dict)  # 潮汐窗口 changes
+    alerts: dict[str, dict] | None = None  # the raised alerts, set when they changed (hall_watch.py)
     events: list[Event] = field(default_factory=list)
     day: date | None = None  # the business day the journal was taken in
 
@@ -37,6 +38,7 @@ class Journal:
             or self.followups
             or self.notices is not None
             or self.window_services
+            or self.alerts is not None
             or self.events
         )
 
@@ -82,6 +84,7 @@ class Restored:
     notices: tuple[str, ...] | None = None  # as the hall manager last set them
     ended_today: list[Ticket] = field(default_factory=list)  # 过号 or cancelled today (done: finished_today)
     window_services: dict[int, list[str]] = field(default_factory=dict)  # 潮汐窗口, as last set
+    alerts: dict[str, dict] = field(default_factory=dict)  # raised and not cleared yet (hall_watch.py)
 
     @classmethod
     def empty(cls, day: date) -> Restored:

@@ -96,6 +96,10 @@ class EventKind(enum.StrEnum):
     FOLLOWUP_CLOSED = "followup_closed"
     NOTICES_CHANGED = "notices_changed"
     WINDOW_SERVICES_CHANGED = "window_services_changed"  # 潮汐窗口: a window serves other services now
+    CONFIG_RELOADED = "config_reloaded"  # hallqueue reload / SIGHUP: the hall config was read again
+    ALERT_RAISED = "alert_raised"  # something the hall manager should act on began (staff only)
+    ALERT_CLEARED = "alert_cleared"  # ... and ended
+    WAIT_NOTICES_CHANGED = "wait_notices_changed"  # the lobby's 等候时间较长 notices ([rules] lobby_wait_notice)
 
 
 class WindowStatus(enum.StrEnum):
@@ -263,6 +267,8 @@ class Rules:
     wait_alert_s: float = 1800.0  # the hall manager is alerted when someone waits longer
     idle_alert_s: float = 180.0  # ... and when an open window has been idle this long while people wait
     notify_ahead: int = 3  # 快到您了 on the visitor's phone (and by SMS) at this many or fewer ahead
+    lobby_wait_notice: bool = False  # the lobby screen says 等候时间较长 for a service past wait_alert_s
+    wait_target_s: float = 1200.0  # the hall's target: a visitor is called within this (statistics, simulator)
 
 
 @dataclass(frozen=True)
@@ -274,6 +280,34 @@ class Limits:
     login_failure_window_s: float = 900.0
     event_sockets: int = 2000  # open /api/events connections in total
     event_sockets_per_address: int = 500  # from one address (a hall's guest Wi-Fi is one NAT address)
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """The hall's SMS gateway, reached by an HTTP POST per message (``[notify.webhook]``)."""
+
+    url: str
+    secret_file: str | None = None  # the HMAC key's file, relative to the data folder; or:
+    secret_env: str | None = None  # the environment variable holding it (never in the config itself)
+    timeout_s: float = 5.0  # per attempt
+    max_attempts: int = 0  # 0: keep trying until the message's business day ends
+    backoff_s: float = 2.0  # the first retry waits this long, each next one twice as long ...
+    backoff_max_s: float = 300.0  # ... up to this
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    """SMS reminders to visitors who left a phone number (``[notify]``); off without a sink."""
+
+    log_file: str | None = None  # one JSON line per message, relative to the data folder
+    log_full_phone: bool = False  # the log file names the whole number (else 138****5678)
+    webhook: WebhookConfig | None = None
+    keep_phone_days: int = 0  # phone numbers are erased after the ticket's business day plus this
+    signups_per_minute: int = 30  # numbers left (or withdrawn) per client address
+
+    @property
+    def enabled(self) -> bool:
+        return self.log_file is not None or self.webhook is not None
 
 
 @dataclass(frozen=True)
@@ -297,6 +331,7 @@ class HallConfig:
     limits: Limits = field(default_factory=Limits)
     calendar: Calendar = NO_CALENDAR  # public holidays and 调休 working days
     calendar_file: str | None = None  # as written in the config: relative to the config file
+    notify: NotifyConfig = field(default_factory=NotifyConfig)  # SMS reminders (runtime/notifier.py)
 
 
 # ---------------------------------------------------------------- state
@@ -334,6 +369,7 @@ class Ticket:
     # (the id of the visit's first ticket).
     also_services: tuple[str, ...] = ()
     group_id: int | None = None
+    clerk: str | None = None  # who called it (the window's clerk): the clerk a later 好差评 is about
 
     @property
     def services(self) -> tuple[str, ...]:
@@ -370,6 +406,7 @@ class Ticket:
             "public_code": self.public_code,
             "also_services": list(self.also_services),
             "group_id": self.group_id,
+            "clerk": self.clerk,
         }
 
     @classmethod
@@ -403,6 +440,7 @@ class Ticket:
             public_code=row.get("public_code"),
             also_services=tuple(_json_list(row.get("also_services"))),
             group_id=row.get("group_id"),
+            clerk=row.get("clerk"),
         )
 
 

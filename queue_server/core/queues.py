@@ -60,6 +60,16 @@ class ServiceQueue:
             ahead += len(keys)
         return ahead
 
+    def count_before(self, priority: Priority, same_class_too: bool) -> int:
+        """Tickets of this service in a higher class than ``priority`` (and, with
+        ``same_class_too``, in the same class): what a window calls before such a newcomer."""
+        count = 0
+        for p in _CLASSES_HIGH_FIRST:
+            if p is priority:
+                return count + (len(self._keys[p]) if same_class_too else 0)
+            count += len(self._keys[p])
+        return count
+
     def next_numbers(self, limit: int) -> list[str]:
         """The next few numbers of this service in call order (by class, then time in line)."""
         out: list[str] = []

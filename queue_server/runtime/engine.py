@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -71,6 +72,8 @@ class Engine:
         self._wake = asyncio.Event()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hallqueue-writer")
         self._tasks: list[asyncio.Task] = []
+        # Held while a batch runs, and by a reload: a reload swaps the state between batches only.
+        self._between_batches = asyncio.Lock()
         self.commits = 0  # transactions written (each one fsync), for monitoring and the benchmark
         self.observers: list[Observer] = []
 
@@ -92,6 +95,40 @@ class Engine:
         restored = await loop.run_in_executor(self._writer, self.store.restore, self.config, self.clock())
         self.state = HallState(self.config, restored)
 
+    async def reload(self, config: HallConfig, actor: str, **data: Any) -> list[Event]:
+        """Run the hall on ``config`` from now on (``hallqueue reload``).
+
+        Between two batches, never during one: the state is rebuilt from the database with the
+        new config exactly as a restart would (waiting tickets of a removed service expire, the
+        潮汐窗口 changes that still fit are kept), the reload is recorded (``CONFIG_RELOADED``
+        with ``data``), and its events are written, published and logged; then the observers
+        hear that anything may have changed. Commands that arrive meanwhile wait for the next
+        batch, which runs on the new config.
+
+        Returns the reload's events. Raises ``StoreUnavailable`` when the database cannot be
+        read or written: the hall then runs on as before, on the old config.
+        """
+        loop = asyncio.get_running_loop()
+        async with self._between_batches:
+            now = self.clock()
+            try:
+                restored = await loop.run_in_executor(self._writer, self.store.restore, config, now)
+                state = HallState(config, restored)
+                state.record_reload(actor, now, **data)
+                state.review_alerts(now)  # alerts about removed services and windows end here
+                journal = state.take_journal()
+                await loop.run_in_executor(self._writer, self.store.persist, journal, ())
+            except (StoreError, sqlite3.Error) as exc:
+                _LOGGER.exception("could not reload the hall config into the database")
+                raise StoreUnavailable("the database could not be read or written") from exc
+            self.config, self.state = config, state
+            self.commits += 1
+            self.hub.publish(journal.events)
+            self._notify([], now, everything=True)
+            for e in journal.events:
+                _EVENT_LOG.info("%s", describe(e))
+        return journal.events
+
     async def submit(self, command: Callable[[Context], T]) -> T:
         """Run ``command`` in the next batch; returns its result once the batch committed."""
         fut: asyncio.Future = asyncio.get_running_loop().create_future()
@@ -111,9 +148,10 @@ class Engine:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            batch, self._pending = self._pending, []
-            if batch:
-                await self._run_batch(batch)
+            async with self._between_batches:
+                batch, self._pending = self._pending, []
+                if batch:
+                    await self._run_batch(batch)
 
     async def _run_batch(self, batch: list[tuple[Callable[[Context], Any], asyncio.Future]]) -> None:
         assert self.state is not None
@@ -121,11 +159,15 @@ class Engine:
         outcomes: list[tuple[asyncio.Future, Any, BaseException | None]] = []
         try:
             self.state.advance(ctx.now)
+            self.state.review_alerts(ctx.now)  # the time that passed: the commands see alerts as they stand
             for command, fut in batch:
                 try:
                     outcomes.append((fut, command(ctx), None))
                 except QueueError as exc:  # refused; the core changed nothing
                     outcomes.append((fut, None, exc))
+            # And after them: what they changed may start or end an alert too (a call ends a long
+            # wait). The periodic tick's empty batch is what notices a wait growing too long.
+            self.state.review_alerts(ctx.now)
         except Exception:
             # A bug may have left the state half-changed: drop the batch, reload what is on disk.
             _LOGGER.exception("a command failed; the batch is dropped and the state reloaded")

@@ -46,12 +46,23 @@ PUBLIC_KINDS = frozenset(
         EventKind.DAY_STARTED,
         EventKind.NOTICES_CHANGED,
         EventKind.WINDOW_SERVICES_CHANGED,
+        EventKind.CONFIG_RELOADED,  # screens take a fresh snapshot: services and windows may differ
+        EventKind.WAIT_NOTICES_CHANGED,  # never the alerts themselves: faults and idle windows are staff's
     }
 )
 # The ticket as a lobby screen knows it. No priority: the class reveals the elderly/disabled lane.
 PUBLIC_TICKET_FIELDS = ("number", "service", "status", "window", "call_count")
 # The data of a public event: how the queues and the window stand after it, the notices, the day.
-PUBLIC_DATA_FIELDS = ("waiting", "estimates", "window_status", "window_ticket", "notices", "day", "services")
+PUBLIC_DATA_FIELDS = (
+    "waiting",
+    "estimates",
+    "window_status",
+    "window_ticket",
+    "notices",
+    "day",
+    "services",
+    "wait_notices",
+)
 
 # The ticket fields staff and devices see; a ticket has no personal data, and staff names stay out.
 FULL_TICKET_FIELDS = (

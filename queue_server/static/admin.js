@@ -1,12 +1,14 @@
 // The hall manager's live view (/admin): what needs attention first, then every window at a glance
 // (pause, resume, sign a clerk out), then queues, faults, follow-ups, notices and today's figures.
 // Refreshed whenever the event stream reports a change, and every half minute (alerts such as an
-// idle window arise with time alone).
+// idle window arise with time alone). The 短信提醒 card follows its own API every ten seconds:
+// messages go out without any event in the hall.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
 const el = Staff.el;
 const POLL_MS = 30000;
+const NOTIFY_POLL_MS = 10000;
 const REVEAL_MS = 120000;   // a revealed call-back number is masked again after two minutes
 const CONFIRM_MS = 20000;   // an unanswered confirm step goes away
 const NAME_KEY = "hallqueue.admin.name";
@@ -23,6 +25,8 @@ let noticesDirty = false;    // the manager is editing the notices: refreshes le
 const drafts = new Map();    // follow-up id -> the resolution being typed
 const revealed = new Map();  // follow-up id -> {phone, timer}
 let windows = [];            // the last overview's windows, for the confirm texts
+let hallAlerts = [];         // the last overview's alerts ...
+let notifyAlerts = [];       // ... and the 短信提醒 ones (messages stuck), shown together
 
 const time = (iso) => (iso ? new Date(iso).toLocaleTimeString("zh-CN", { hour12: false, timeZone: zone }) : "—");
 const hhmm = (iso) => (iso ? new Date(iso).toLocaleTimeString("zh-CN",
@@ -139,6 +143,7 @@ function alertItem(a) {
     if (a.window) flash(document.querySelector(`[data-window='${a.window}']`));
     else if (a.followup) flash(document.querySelector(`[data-followup='${a.followup}']`));
     else if (a.kind === "device_fault") flash($("faults-card"));
+    else if (a.kind === "notify_stuck") flash($("notify-card"));
     else if (a.service) flash(document.querySelector(`[data-service='${a.service}']`));
   } }, el("span", { class: "tag" }, tag), el("span", { class: "text" }, a.message));
 }
@@ -296,6 +301,51 @@ function hidePhone(id) {
   }
 }
 
+// ------------------------------------------------------------------ 短信提醒
+
+const SINK_STATE = { ok: "正常", busy: "发送中", stuck: "积压" };
+
+function sinkState(s) {
+  return s.stuck ? "stuck" : s.queued ? "busy" : "ok";
+}
+
+function sinkItem(s) {
+  const waited = s.oldest_queued_s != null ? `，最早的已等 ${dur(s.oldest_queued_s)}` : "";
+  const rows = [
+    ["待发送", `${s.queued} 条${waited}`],
+    ["今日已送达", `${s.delivered_today} 条`],
+    ["今日未能送达", `${s.failed_today} 条`],
+    ["今日失败尝试", `${s.failed_attempts_today} 次`],
+    ["最近错误", s.last_error ? `${s.last_error}（${time(s.last_error_at)}）` : "无"],
+  ];
+  if (s.retry_in_s != null) rows.push(["下次重试", `${Math.ceil(s.retry_in_s)} 秒后`]);
+  const state = sinkState(s);
+  // The file or the gateway's address only on hover: the page itself stays in Chinese.
+  return el("div", { class: `sink ${state}`, "data-sink": s.name, title: s.target },
+    el("div", { class: "sink-head" }, el("b", {}, s.label), el("span", { class: "sink-state" }, SINK_STATE[state])),
+    el("dl", {}, ...rows.flatMap(([k, v]) =>
+      [el("dt", {}, k), el("dd", { class: k === "最近错误" && s.last_error ? "error" : "" }, v)])));
+}
+
+function renderNotify(n) {
+  const stuck = n.sinks.filter((s) => s.stuck);
+  $("notify-card").classList.toggle("stuck", stuck.length > 0);
+  $("notify-summary").textContent = n.enabled
+    ? `今日留号 ${n.phones_today} 人 · 前面剩 ${n.notify_ahead} 人时提醒` : "";
+  $("notify-summary").className = `count ${stuck.length ? "urgent" : ""}`;
+  patch($("notify"), n.sinks, (s) => s.name, (s) => JSON.stringify([s, zone]), sinkItem,
+    () => el("p", { class: "empty" }, "本大厅未开通短信提醒"));
+  notifyAlerts = stuck.map((s) => ({
+    kind: "notify_stuck", level: "urgent",
+    message: `短信提醒积压：${s.label}有 ${s.queued} 条未发出${s.last_error ? `（${s.last_error}）` : ""}`,
+  }));
+}
+
+async function refreshNotify() {
+  renderNotify(await Staff.api("GET", "/api/notifier"));
+  renderAlerts([...hallAlerts, ...notifyAlerts]);
+}
+
 // ------------------------------------------------------------------ the rest
 
 function ratingText(r) {
@@ -355,14 +405,16 @@ $("tidal-form").addEventListener("submit", (ev) => {
 });
 
 async function refresh() {
-  const o = await Staff.api("GET", "/api/admin/overview");
+  const [o, n] = await Promise.all([Staff.api("GET", "/api/admin/overview"), Staff.api("GET", "/api/notifier")]);
   zone = o.timezone;
   $("clock").textContent = `营业日 ${o.business_day} · 更新于 ${time(o.at)}`;
   windowFlags = {};
   for (const a of o.alerts) {
     if (a.window && windowFlags[a.window] !== "urgent") windowFlags[a.window] = a.level;
   }
-  renderAlerts(o.alerts);
+  hallAlerts = o.alerts;
+  renderNotify(n);
+  renderAlerts([...hallAlerts, ...notifyAlerts]);
   windows = o.windows;
   if (confirming && !windows.some((w) => w.number === confirming.window && w.status !== "closed")) confirming = null;
   renderWindows();
@@ -407,5 +459,6 @@ Staff.follow((msg) => {
   $("link").textContent = ok ? "● 实时" : "连接中断，正在重连…";
 });
 setInterval(() => { if (live()) guarded(refresh); }, POLL_MS);
+setInterval(() => { if (live() && zone) guarded(refreshNotify); }, NOTIFY_POLL_MS);
 
 if (Staff.token()) start();

@@ -35,7 +35,7 @@ CALL_KINDS = (EventKind.CALLED, EventKind.RECALLED)  # the events that make the 
 TICKET_COLUMNS = (
     "id business_day number prefix seq service priority status issued_at queued_since issued_by "
     "request_id waiting_ahead estimated_wait_s called_at started_at finished_at window call_count "
-    "no_show_count transfer_count original_service public_code also_services group_id"
+    "no_show_count transfer_count original_service public_code also_services group_id clerk"
 ).split()
 _UPSERT_TICKET = (
     f"INSERT INTO tickets ({', '.join(f'[{c}]' for c in TICKET_COLUMNS)}) "
@@ -219,6 +219,12 @@ class Store:
                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                         [json.dumps(kept, ensure_ascii=False)],
                     )
+                if journal.alerts is not None:
+                    db.execute(
+                        "INSERT INTO meta(key, value) VALUES ('alerts', ?) "
+                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        [json.dumps(journal.alerts, ensure_ascii=False)],
+                    )
                 if journal.faults:
                     db.conn.executemany(_UPSERT_FAULT, [f.as_dict() for f in journal.faults.values()])
                 if journal.events:
@@ -297,9 +303,11 @@ class Store:
                     [d],
                 )
             },
-            finished_today=tickets("business_day = ? AND status = 'done'", [d]),
+            # ``+status``: through the day's index, not the status one (every ticket ever finished).
+            finished_today=tickets("business_day = ? AND +status = 'done'", [d]),
             ended_today=tickets("business_day = ? AND status IN ('no_show', 'cancelled')", [d]),
             window_services={int(n): s for n, s in json.loads(self._meta(db, "window_services") or "{}").items()},
+            alerts=json.loads(self._meta(db, "alerts") or "{}"),
             recent_calls=recent,
             rated_today={r[0] for r in db.execute("SELECT ticket_id FROM ratings WHERE business_day = ?", [d])},
             to_rate=tickets("id IN (SELECT rating_ticket FROM windows WHERE rating_ticket IS NOT NULL)", []),
@@ -329,8 +337,15 @@ class Store:
         rows = list(self.reader().query("SELECT * FROM tickets WHERE public_code = ?", [code]))
         return rows[0] if rows else None
 
-    def latest_events(self, limit: int) -> list[Event]:
-        rows = self.reader().query("SELECT * FROM events ORDER BY seq DESC LIMIT ?", [limit])
+    def latest_events(self, limit: int, day: date | None = None) -> list[Event]:
+        """The last ``limit`` events, oldest first; with ``day``, only that business day's (read
+        through its index: a year of history costs nothing)."""
+        if day is None:
+            rows = self.reader().query("SELECT * FROM events ORDER BY seq DESC LIMIT ?", [limit])
+        else:
+            rows = self.reader().query(
+                "SELECT * FROM events WHERE business_day = ? ORDER BY seq DESC LIMIT ?", [day.isoformat(), limit]
+            )
         return [event_from_row(r) for r in reversed(list(rows))]
 
 

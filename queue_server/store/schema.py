@@ -227,6 +227,73 @@ def _v6_visits(db: sqlite_utils.Database) -> None:
     db["tickets"].create_index(["group_id"])
 
 
+def _v7_ticket_clerk(db: sqlite_utils.Database) -> None:
+    """Who served each ticket, on the ticket: a rating given later by phone is about that clerk.
+    Older tickets take it from the audit log: the clerk who last called them."""
+    db["tickets"].add_column("clerk", str)
+    db.execute(
+        "UPDATE tickets SET clerk = (SELECT substr(e.actor, 7) FROM events e WHERE e.ticket_id = tickets.id "
+        "AND e.kind IN ('called', 'recalled') AND e.actor LIKE 'clerk:%' ORDER BY e.seq DESC LIMIT 1) "
+        "WHERE called_at IS NOT NULL"
+    )
+
+
+def _v8_notify(db: sqlite_utils.Database) -> None:
+    """SMS reminders: the number a visitor left for a ticket, the messages made for it, and their
+    delivery to each sink (the outbox). Numbers are erased after the ticket's business day plus
+    ``[notify] keep_phone_days``; a settled message keeps only the masked number."""
+    db["notify_phones"].create(
+        {
+            "ticket_id": int,
+            "business_day": str,
+            "number": str,
+            "phone": str,  # NULL once withdrawn or erased
+            "phone_masked": str,
+            "set_at": str,
+            "changes": int,  # how often a number was left for this ticket (a limit against misuse)
+        },
+        pk="ticket_id",
+        not_null={"business_day", "number", "set_at", "changes"},
+    )
+    db["notify_phones"].create_index(["business_day"])
+    db["notify_messages"].create(
+        {
+            "message_id": str,  # sent to the gateway: the same message never counts twice there
+            "key": str,  # what it is about (ticket, kind, which call): made once
+            "ticket_id": int,
+            "business_day": str,
+            "number": str,
+            "kind": str,  # soon (快到您了) or called (请到 N 号窗口)
+            "phone": str,  # NULL once every sink is done with it, or erased
+            "phone_masked": str,
+            "text": str,
+            "window": int,
+            "ahead": int,
+            "created_at": str,
+        },
+        pk="message_id",
+        not_null={"key", "ticket_id", "business_day", "number", "kind", "text", "created_at"},
+    )
+    db["notify_messages"].create_index(["key"], unique=True)
+    db["notify_messages"].create_index(["business_day"])
+    db["notify_messages"].create_index(["ticket_id"])
+    db["notify_deliveries"].create(
+        {
+            "message_id": str,
+            "sink": str,  # log or webhook
+            "state": str,  # queued, delivered, failed (refused or out of attempts), withdrawn, expired
+            "failures": int,
+            "last_error": str,
+            "last_attempt_at": str,
+            "settled_at": str,
+        },
+        pk=("message_id", "sink"),
+        not_null={"state", "failures"},
+        foreign_keys=[("message_id", "notify_messages", "message_id")],
+    )
+    db["notify_deliveries"].create_index(["sink", "state"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_status_links_and_faults,
@@ -234,6 +301,8 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v4_auth,
     _v5_staff_identity,
     _v6_visits,
+    _v7_ticket_clerk,
+    _v8_notify,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -19,7 +19,9 @@ const onlyServices = params.get("services") ? new Set(params.get("services").spl
 const onlyWindows = windowList(params.get("windows"));
 const PAGE_MS = Math.max(0.5, Number(params.get("page_seconds")) || 8) * 1000;
 
-const state = { seq: null, services: new Map(), windows: new Map(), calls: [], notices: [], zone: undefined };
+const state = {
+  seq: null, services: new Map(), windows: new Map(), calls: [], notices: [], waitNotices: [], zone: undefined,
+};
 window.__painted = {};  // number -> when it was painted (ms since epoch); read by the benchmark
 let fontsLoaded = false;
 
@@ -67,6 +69,7 @@ function applySnapshot(snap) {
     .filter((c) => !seen.has(c.number) && seen.add(c.number))
     .map((c) => ({ ...c, fresh: false }));
   state.notices = snap.notices;
+  state.waitNotices = snap.wait_notices || [];
   renderAll();
 }
 
@@ -96,6 +99,8 @@ function applyEvent(e) {
   }
   if (e.kind === "day_started") { state.calls = []; renderCalls(); }
   if (e.kind === "notices_changed") { state.notices = e.notices; renderNotices(); }
+  // 等候时间较长: services past their wait target, ahead of the hall's own notices.
+  if (e.kind === "wait_notices_changed") { state.waitNotices = e.wait_notices || []; renderNotices(); }
   // 潮汐窗口: a window serves other services now (a zone screen's filter follows).
   if (e.kind === "window_services_changed" && w) w.services = e.services;
   scheduleBoards();
@@ -325,7 +330,7 @@ function renderQueues() {
 }
 
 function renderNotices() {
-  $("notice-text").textContent = state.notices.join("　　　");
+  $("notice-text").textContent = [...state.waitNotices, ...state.notices].join("　　　");
   measureNotices();
 }
 
@@ -367,6 +372,15 @@ function connect() {
   const ws = new WebSocket(state.seq === null ? base : `${base}?since=${state.seq}`);
   ws.onmessage = (m) => {
     const msg = JSON.parse(m.data);
+    if (msg.type === "event" && msg.kind === "config_reloaded") {
+      // The hall config was reloaded: services and windows may differ. A new connection without
+      // ?since= starts with a fresh snapshot, which has every change up to it.
+      ws.onclose = null;
+      ws.close();
+      state.seq = null;
+      connect();
+      return;
+    }
     if (msg.type === "snapshot") applySnapshot(msg);
     else if (msg.type === "event") applyEvent(msg);
     setLink(true);

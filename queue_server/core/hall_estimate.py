@@ -1,0 +1,139 @@
+"""The wait estimate on the hall state: what a new ticket would wait now (see ``estimate.py``
+for the method). A part of ``HallState`` (see :mod:`.hall_base`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from .estimate import MAX_CUT_IN, MIN_RATE_SPAN_S, Spans, next_call_s, open_spans, over_closed_hours
+from .hall_base import HallBase
+from .model import HallConfig, Priority, WindowState, WindowStatus
+
+TOP_CLASS = max(Priority, key=lambda p: p.rank)
+
+
+class HallEstimate(HallBase):
+    """Today's arrivals by class, and the estimate worked out from the queues and windows."""
+
+    def __init__(self, config: HallConfig, restored) -> None:
+        super().__init__(config, restored)
+        # Today's tickets per service and class since this process started, and the first one's
+        # time: how fast visitors come who will go ahead of a waiting ticket.
+        self.issued_by_class: dict[str, list[int]] = {}  # per service: tickets per class rank
+        self.first_issue_at = None
+        # Kept between estimates (there are several per change): the windows serving each
+        # service for this config, how many are open (until a window opens, closes or pauses:
+        # ``window_epoch``), and each service's opening ranges per day.
+        self._windows_of: dict[str, tuple[int, ...]] = {}
+        self._windows_of_config: HallConfig | None = None
+        self._open_counts: dict[str, int] = {}
+        self._open_counts_key: tuple[int, int] = (-1, -1)
+        self._spans: dict[tuple[str, date], Spans] = {}
+        self._local_for: datetime | None = None  # the hall's local time, worked out once per now
+        self._local: datetime | None = None
+        self._local_s = 0
+
+    def count_arrival(self, service_code: str, priority: Priority, now) -> None:
+        by_class = self.issued_by_class.setdefault(service_code, [0] * len(Priority))
+        by_class[priority.rank] += 1
+        self.first_issue_at = self.first_issue_at or now
+
+    def forget_arrivals(self) -> None:
+        self.issued_by_class.clear()
+        self.first_issue_at = None
+        self._spans.clear()
+
+    def estimate_s(self, service_code: str, ahead: int, priority: Priority = Priority.NORMAL) -> int:
+        """Seconds a ticket of ``priority`` with ``ahead`` tickets of its service before it would
+        wait (see ``estimate.py``)."""
+        windows_of = self._windows_by_service()
+        open_counts = self._open_windows()
+        live = self.windows
+        configured = [self.config.windows[n] for n in windows_of[service_code]]
+        open_ = [w for w in configured if live[w.number].status is WindowStatus.OPEN]
+        above = priority.rank + 1
+        span = self._rate_span_s(priority)
+        shares: dict[str, float] = {}  # per service: its time at the window, over its open windows
+        # When each window can first turn to this service (its visitor done, and the tickets it
+        # calls first: higher classes, services it prefers), and the share of its time left
+        # for it then (visitors of higher classes keep coming).
+        free_at = []
+        avg, queues, by_class_of = self.avg_service_s, self.queues, self.issued_by_class
+        for w in open_ or configured:
+            mine = w.services.index(service_code)
+            start = self._residual_s(live[w.number]) if open_ else 0.0
+            cut_in = 0.0
+            for i, code in enumerate(w.services):
+                share = shares.get(code)
+                if share is None:
+                    share = shares[code] = avg[code] / (open_counts.get(code) or 1)
+                if span and (by_class := by_class_of.get(code)):
+                    cut_in += share * sum(by_class[above:]) / span
+                if code != service_code and (queue := queues[code]):
+                    start += queue.count_before(priority, same_class_too=i < mine) * share
+            free_at.append((start, 1.0 - min(cut_in, MAX_CUT_IN)))
+        wait = next_call_s(free_at, ahead, avg[service_code])
+        return round(self._over_closed_hours(service_code, wait)) if wait > 0 and self.now is not None else round(wait)
+
+    def _over_closed_hours(self, service_code: str, wait: float) -> float:
+        """The wait with the closed hours it runs into added; at once when it ends within the
+        service's current opening range (nearly always)."""
+        if self._local_for is not self.now:
+            local = self.now.astimezone(self.config.timezone)
+            self._local_for, self._local = self.now, local
+            self._local_s = local.hour * 3600 + local.minute * 60 + local.second
+        at = self._local_s
+        for start, end in self._spans_on(service_code, self._local.date()):
+            if start <= at and at + wait <= end:
+                return wait
+        return over_closed_hours(wait, self._local, lambda day: self._spans_on(service_code, day))
+
+    def _rate_span_s(self, priority: Priority) -> float:
+        """The seconds today's arrival counts cover, or 0 when they do not count (less than
+        ``MIN_RATE_SPAN_S`` of tickets yet, or no class above ``priority``)."""
+        if self.first_issue_at is None or self.now is None or priority is TOP_CLASS:
+            return 0.0
+        span = (self.now - self.first_issue_at).total_seconds()
+        return span if span >= MIN_RATE_SPAN_S else 0.0
+
+    def _spans_on(self, service_code: str, day: date) -> Spans:
+        key = (service_code, day)
+        spans = self._spans.get(key)
+        if spans is None:
+            hours = self.config.services[service_code].hours
+            spans = self._spans[key] = open_spans(hours, day, self.config.calendar)
+        return spans
+
+    def _open_windows(self) -> dict[str, int]:
+        """How many open windows serve each service."""
+        key = (self.window_epoch, id(self.config))
+        if key != self._open_counts_key:
+            counts: dict[str, int] = {}
+            for number, w in self.config.windows.items():
+                if self.windows[number].status is WindowStatus.OPEN:
+                    for code in w.services:
+                        counts[code] = counts.get(code, 0) + 1
+            self._open_counts, self._open_counts_key = counts, key
+        return self._open_counts
+
+    def _windows_by_service(self) -> dict[str, tuple[int, ...]]:
+        """The windows serving each service, for the config as it stands (潮汐窗口 replace it)."""
+        if self._windows_of_config is not self.config:
+            windows: dict[str, list[int]] = {code: [] for code in self.config.services}
+            for number, w in self.config.windows.items():
+                for code in w.services:
+                    windows.setdefault(code, []).append(number)
+            self._windows_of = {code: tuple(numbers) for code, numbers in windows.items()}
+            self._windows_of_config = self.config
+        return self._windows_of
+
+    def _residual_s(self, w: WindowState) -> float:
+        """How long the visitor at window ``w`` will still take: the rest of its service's
+        average, and at least a fifth of it (a visitor past the average is nearly done)."""
+        held = self.active.get(w.ticket_id) if w.ticket_id is not None else None
+        if held is None:
+            return 0.0
+        average = self.avg_service_s.get(held.service, 0.0)
+        started = held.called_at or self.now
+        elapsed = (self.now - started).total_seconds() if self.now is not None and started is not None else 0.0
+        return max(average - elapsed, average / 5)
