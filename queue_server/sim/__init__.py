@@ -1,0 +1,1 @@
+"""The hall-day simulator: the real hall core in simulated time (``hallqueue simulate``)."""
