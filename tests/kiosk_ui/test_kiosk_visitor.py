@@ -50,7 +50,7 @@ def open_long_guide(d):
 
 
 def test_large_text_is_one_touch_on_every_screen_and_resets(kiosk):
-    d = started(kiosk, idle_timeout_s=3, countdown_s=1)
+    d = started(kiosk, idle_timeout_s=6, countdown_s=1)
     app = d.app
     for name in ("home", "services", "guides", "guide", "ticket"):
         assert "large_text" in app.root.get_screen(name).ids.header.ids, f"no 大字 button on {name}"
@@ -71,7 +71,7 @@ def test_large_text_is_one_touch_on_every_screen_and_resets(kiosk):
     assert not app.large_text and app.theme is NORMAL
     d.tap(d.screen().ids.header.ids.large_text)
     assert app.large_text
-    d.wait_until(lambda: app.root.current == "home", timeout=10, what="idle reset")
+    d.wait_until(lambda: app.root.current == "home", timeout=20, what="idle reset")
     assert not app.large_text and app.theme is NORMAL
 
 

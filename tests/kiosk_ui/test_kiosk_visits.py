@@ -159,12 +159,14 @@ def test_two_services_no_window_shares_give_linked_numbers_in_order(kiosk, serve
 
 
 def test_the_idle_reset_forgets_the_choice(kiosk, server, tmp_path):
-    d = started(kiosk, idle_timeout_s=2, countdown_s=1)
+    # Timeouts with room for a loaded CI machine: the test needs the choice to outlive the walk
+    # home, then the reset to come.
+    d = started(kiosk, idle_timeout_s=6, countdown_s=1)
     choose(d, "户政", "户口迁移登记")
     d.tap(d.screen().ids.nav.ids.home)
     d.wait_until(lambda: d.app.root.current == "home", what="home")
     assert d.app.has_visitor()  # a choice on the home screen is somebody's
-    d.wait_until(lambda: not d.app.chosen, timeout=8, what="the idle reset")
+    d.wait_until(lambda: not d.app.chosen, timeout=20, what="the idle reset")
     assert not d.screen().ids.visit.shown and server_tickets(server, tmp_path / "hall.db") == []
 
 
