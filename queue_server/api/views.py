@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from queue_server.config.guides import GuideItem, pinyin_initials
+from queue_server.core.alerts import component_name
 from queue_server.core.hall import HallState
 from queue_server.core.lifecycle import STATUS_LABELS
 from queue_server.core.model import PRIORITY_LABELS, Fault, HallConfig, Priority, Status, Ticket
@@ -217,22 +218,12 @@ FAULT_STATES = {
 }
 
 
-def _part(component: str) -> str:
-    if component == "printer":
-        return "打印机"
-    if component.startswith("board-w") and component[7:].isdigit():
-        return f"{component[7:]} 号窗口条屏"
-    if component.startswith("board-calls-") and component[12:].isdigit():
-        return f"叫号屏（地址 {component[12:]}）"
-    return {"voice": "语音播报", "scanner": "扫码器", "screen": "屏幕"}.get(component, component)
-
-
 def fault_view(fault: Fault, device_kinds: dict[str, str]) -> dict[str, Any]:
     """A fault with what it is in Chinese: ``取号机 kiosk-1 · 打印机``, ``缺纸``."""
     kind = DEVICE_KINDS.get(device_kinds.get(fault.device, ""), "设备")
     return {
         **fault.as_dict(),
-        "what": f"{kind} {fault.device} · {_part(fault.component)}",
+        "what": f"{kind} {fault.device} · {component_name(fault.component)}",
         # A state this table does not know yet is still a fault: named in Chinese, never by its code.
         "state_label": FAULT_STATES.get(fault.state, "故障"),
     }

@@ -50,7 +50,7 @@ from .metrics import day_figures
 from .profile import SLOT_S, ArrivalProfile
 from .report import percent, table
 from .run import CLERK_GAP_S, NO_SHOW_AFTER_S, WALK_S, DayResult
-from .staffing import Span, StaffingPlan, plan_toml
+from .staffing import Span, StaffingPlan, merge_spans, plan_toml
 
 GROW_ROUNDS = 6  # simulations adding windows
 TRIM_ROUNDS = 3  # simulations trying to remove them
@@ -135,16 +135,6 @@ def _window_time_s(profile: ArrivalProfile, code: str) -> float:
     return (1 - d.no_show) * (WALK_S + d.service_s) + d.no_show * NO_SHOW_AFTER_S + CLERK_GAP_S
 
 
-def _merge(spans: list[Span]) -> tuple[Span, ...]:
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return tuple((s, e) for s, e in merged)
-
-
 @dataclass
 class Outcome:
     """One simulated plan: per group-hour (visitors, called within target), and the figures."""
@@ -185,7 +175,9 @@ class Advisor:
             if ns
         }
         dates = [self.start + timedelta(days=i) for i in range(self.days)]
-        self.avail = {n: _merge([s for d in dates for s in self.base.open_spans(config, n, d)]) for n in config.windows}
+        self.avail = {
+            n: merge_spans([s for d in dates for s in self.base.open_spans(config, n, d)]) for n in config.windows
+        }
         self.all_hours = sorted(
             {h for spans in self.avail.values() for s, e in spans for h in range(s // 3600, (e - 1) // 3600 + 1)}
         )
@@ -246,7 +238,7 @@ class Advisor:
         spans = {}
         for n, open_hours in hours.items():
             cut = [(max(s, h * 3600), min(e, h * 3600 + 3600)) for h in open_hours for s, e in self.avail[n]]
-            spans[n] = _merge([(s, e) for s, e in cut if s < e])
+            spans[n] = merge_spans([(s, e) for s, e in cut if s < e])
         return spans
 
     # ------------------------------------------------------------ simulating

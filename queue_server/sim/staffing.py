@@ -87,6 +87,11 @@ def default_spans(config: HallConfig, number: int, day: date) -> tuple[Span, ...
         for r in config.services[code].hours.ranges_on(day, config.calendar):
             end = 24 * 3600 if r.end == time.max else r.end.hour * 3600 + r.end.minute * 60
             spans.append((r.start.hour * 3600 + r.start.minute * 60, end))
+    return merge_spans(spans)
+
+
+def merge_spans(spans: list[Span]) -> tuple[Span, ...]:
+    """Spans in order, those that touch or overlap made one."""
     merged: list[list[int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
