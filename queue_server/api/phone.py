@@ -30,6 +30,7 @@ from queue_server.runtime.phone_watch import Listener
 # the page the stream is alive (it polls when nothing came for three of these).
 PING_S = 15.0
 RETRY_MS = 3000  # how soon a browser reconnects a dropped stream
+OTHER_DAY = 0  # the listener id of a stream for another day's ticket: no ticket has id 0
 
 
 async def _view(call: Call) -> tuple[dict[str, Any] | None, tuple[int, str] | None]:
@@ -87,7 +88,9 @@ async def get_phone_stream(call: Call) -> web.StreamResponse:
     gate, address = app[appkeys.EVENT_SOCKETS], request.remote or "local"
     gate.admit(address)  # phones' streams count with the event sockets, per address too
     watch = app[appkeys.PHONE_WATCH]
-    listener = Listener(*today) if today is not None else None
+    # Another day's ticket never changes, but its stream is still registered: the server's
+    # shutdown closes every phone's stream at once (``PhoneWatch.close_all``).
+    listener = Listener(*today) if today is not None else Listener(OTHER_DAY, "")
     try:
         response = web.StreamResponse(
             headers={
@@ -97,29 +100,26 @@ async def get_phone_stream(call: Call) -> web.StreamResponse:
             }
         )
         await response.prepare(request)
-        if listener is not None:
-            # Listen before taking the view the stream starts with: a change committed in between
-            # is offered to the listener, and dropped if the view already shows it (by seq).
-            watch.add(listener)
+        # Listen before taking the view the stream starts with: a change committed in between is
+        # offered to the listener, and dropped if the view already shows it (by seq).
+        watch.add(listener)
+        if today is not None:
             view, _ = await _view(call)
+            if view is None:  # the ticket went with the day's turn in between: the page polls
+                return response
         seq = view.pop("seq")
         await response.write(_frame("ticket", view, seq, retry=True))
         await _pushes(response, listener, seq)
     except ConnectionError:
         pass  # the phone went away (screen off, out of the building): nothing to clean but below
     finally:
-        if listener is not None:
-            watch.remove(listener)
+        watch.remove(listener)
         gate.release(address)
     return response
 
 
-async def _pushes(response: web.StreamResponse, listener: Listener | None, sent: int) -> None:
-    while listener is None or not listener.closed:
-        if listener is None:  # another day's ticket never changes: only keep the page told so
-            await asyncio.sleep(PING_S)
-            await response.write(b"event: ping\ndata: {}\n\n")
-            continue
+async def _pushes(response: web.StreamResponse, listener: Listener, sent: int) -> None:
+    while not listener.closed:
         try:
             await asyncio.wait_for(listener.changed.wait(), PING_S)
         except TimeoutError:
