@@ -7,17 +7,21 @@ import asyncio
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from .led_board import BoardError, BoardLine
-from .printer import PrinterError, TicketPrinter
-from .printer_uri import PrinterUriError, parse_printer_uri
-from .ticket_layout import TicketContent
-from .voice import Announcement, EspeakVoice, SoundDeviceSink, VoiceError, repeat_wav
+# The drivers are imported by the command that uses them: python-escpos alone takes half a
+# second to import (its printer profiles), and every ``hallqueue`` command, ``serve`` first,
+# would wait for it.
+if TYPE_CHECKING:
+    from .printer import TicketPrinter
 
 
 def _printer(uri: str) -> TicketPrinter:
+    from .printer import TicketPrinter
+    from .printer_uri import PrinterUriError, parse_printer_uri
+
     try:
         return TicketPrinter(parse_printer_uri(uri))
     except PrinterUriError as exc:
@@ -52,6 +56,9 @@ def printer_test(uri: str, hall_name: str) -> None:
 
     Example: hallqueue printer test --printer tcp://192.168.1.50:9100
     """
+    from .printer import PrinterError
+    from .ticket_layout import TicketContent
+
     device = _printer(uri)
     sample = TicketContent(
         hall_name=hall_name,
@@ -91,6 +98,8 @@ def board_send(port: str, address: int, width: int, height: int, timeout: float,
 
     Example: hallqueue board send --port serial:///dev/ttyUSB0?baudrate=57600 --address 3 'A001 请到3号窗口'
     """
+    from .led_board import BoardError, BoardLine
+
     try:
         with BoardLine(port, timeout, retries) as line:
             exchange = line.show(address, text, width, height)
@@ -116,6 +125,8 @@ def announce(number: str, window: int, recall: bool, out: Path | None, speed: in
 
     Example: hallqueue announce A001 3 --out /tmp/a001.wav
     """
+    from .voice import Announcement, EspeakVoice, SoundDeviceSink, VoiceError, repeat_wav
+
     call = Announcement(number, window, recall)
     try:
         call.pinyin()

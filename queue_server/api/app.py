@@ -26,6 +26,7 @@ from queue_server.api.operations import OPERATIONS
 from queue_server.api.pages import CONTENT_SECURITY_POLICY, setup_pages
 from queue_server.api.phone_view import phone_view
 from queue_server.api.routes import PRINCIPAL, register
+from queue_server.api.warmup import warmup_ctx
 from queue_server.config.guides import GuideItem
 from queue_server.config.hall_files import HallFiles
 from queue_server.core.model import HallConfig
@@ -118,6 +119,7 @@ def init_app(
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_engine_ctx)
     app.cleanup_ctx.append(_notifier_ctx)
+    app.cleanup_ctx.append(warmup_ctx)
     app[appkeys.SMS_LIMIT] = SlidingWindow(config.notify.signups_per_minute, WINDOW_S)
     app.on_shutdown.append(_close_sockets)
     app.on_response_prepare.append(_shared_headers)

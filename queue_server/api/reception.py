@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hardware.printer import PrinterError, TicketPrinter
 from queue_server.api.routes import Call
 from queue_server.api.views import ticket_view
-from queue_server.client import ticket_content
 from queue_server.runtime.engine import Context
+
+if TYPE_CHECKING:
+    from hardware.printer import TicketPrinter
+
+# The printer driver (python-escpos) is imported when the desk first prints or asks its printer,
+# not at the server's start (``warmup.py`` loads it in the background right after).
 
 NO_PRINTER = {"printed": False, "state": "none", "label": "咨询台未配置打印机"}
 
@@ -28,6 +32,9 @@ async def post_reception_ticket(call: Call) -> dict[str, Any]:
 
 
 async def _print(call: Call, ticket: dict[str, Any]) -> dict[str, Any]:
+    from hardware.printer import PrinterError
+    from queue_server.client import ticket_content
+
     printer = _printer(call)
     if printer is None:
         return NO_PRINTER
@@ -41,6 +48,8 @@ async def _print(call: Call, ticket: dict[str, Any]) -> dict[str, Any]:
 
 
 def _printer(call: Call) -> TicketPrinter | None:
+    from hardware.printer import TicketPrinter
+
     uri = call.files.config.reception_printer
     return TicketPrinter(uri) if uri else None
 

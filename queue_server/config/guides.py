@@ -9,11 +9,11 @@ like those of the hall config.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pypinyin import Style, lazy_pinyin
 
 from queue_server.config.hall_file import ConfigError, humanize, read_toml
 from queue_server.core.model import HallConfig
@@ -54,8 +54,15 @@ class _GuideFile(_Strict):
     items: list[GuideItem] = Field(min_length=1)
 
 
+@functools.lru_cache(maxsize=4096)
 def pinyin_initials(text: str) -> str:
-    """户口迁入登记 -> "hkqrdj": lets a visitor find an item by typing initials."""
+    """户口迁入登记 -> "hkqrdj": lets a visitor find an item by typing initials.
+
+    pypinyin is imported here, on first use: loading its phrase dictionaries takes about half a
+    second, which the server's start should not wait for (``api/warmup.py`` calls this for every
+    service right after the start)."""
+    from pypinyin import Style, lazy_pinyin
+
     return "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore") if p).lower()
 
 

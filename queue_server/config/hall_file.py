@@ -8,7 +8,6 @@ on any of them.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 import typing
@@ -214,6 +213,8 @@ def humanize(exc: ValidationError, model: type[BaseModel] | None = None) -> list
     for err in exc.errors():
         msg = _problem(err)
         if err["type"] == "extra_forbidden" and model is not None:
+            import difflib  # only a config with a mistake needs it
+
             close = difflib.get_close_matches(str(err["loc"][-1]), _keys_at(model, err["loc"][:-1]), n=1)
             if close:
                 msg = f'unknown key (check its spelling: did you mean "{close[0]}"?)'

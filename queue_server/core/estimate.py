@@ -60,19 +60,20 @@ def over_closed_hours(wait_s: float, local: datetime, spans_on: Callable[[date],
     Unchanged when there is no opening within ``days_ahead``."""
     remaining = wait_s
     day: date = local.date()
-    at = local.hour * 3600 + local.minute * 60 + local.second
-    for _ in range(days_ahead + 1):
+    # Worked in seconds of wall-clock time after local midnight (as the opening hours are).
+    now_s = local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
+    at = float(local.hour * 3600 + local.minute * 60 + local.second)
+    for offset in range(days_ahead + 1):
         for start, end in spans_on(day):
             if end <= at:
                 continue
             begin = max(start, at)
             if begin + remaining <= end:
-                arrive = datetime.combine(day, time()) + timedelta(seconds=begin + remaining)
-                return (arrive - local.replace(tzinfo=None)).total_seconds()
+                return offset * 86400 + begin + remaining - now_s
             remaining -= end - begin
             at = end
         day += timedelta(days=1)
-        at = 0
+        at = 0.0
     return wait_s  # no opening within the week: say the plain figure
 
 
@@ -99,6 +100,9 @@ def next_call_s(free_at: list[tuple[float, float]], ahead: int, service_s: float
     averages out to anyway."""
     if not free_at:
         return 0.0
+    if len(free_at) == 1:  # one window: the tickets ahead one after another
+        start, share = free_at[0]
+        return start + ahead * service_s / share
     if ahead > DISCRETE_UP_TO:
         return water_level(sorted(free_at), ahead * service_s)
     heap = [(start, service_s / share) for start, share in free_at]

@@ -25,6 +25,8 @@ class HallBase:
         self.day = restored.business_day
         self.last_event_seq = restored.last_event_seq
         self.journal = Journal()
+        # Events of the journal still to be given the lobby's figures: (event data, services).
+        self._estimates_due: list[tuple[dict[str, Any], tuple[str, ...]]] = []
         self.queues: dict[str, ServiceQueue] = {code: ServiceQueue() for code in config.services}
         self.active: dict[int, Ticket] = {}
         self.windows: dict[int, WindowState] = {n: WindowState(n) for n in config.windows}
@@ -37,10 +39,25 @@ class HallBase:
 
     # ------------------------------------------------------------ bookkeeping
 
-    def take_journal(self) -> Journal:
-        """Hand over what the commands since the last call changed, and start a new journal."""
+    def take_journal(self, estimates: bool = True) -> Journal:
+        """Hand over what the commands since the last call changed, and start a new journal.
+
+        Each event about a ticket or a window gets ``estimates`` here: what a new ticket of each
+        of its services would wait now, for the lobby screen. They are worked out once per
+        service for the whole journal (a batch of fifty tickets, one estimate) from the state the
+        batch left. Without ``estimates`` (a dropped batch, a simulation nobody watches) they
+        are left out.
+        """
         journal, self.journal = self.journal, Journal()
         journal.day = self.day
+        due, self._estimates_due = self._estimates_due, []
+        if estimates and due:
+            figures: dict[str, int] = {}
+            for data, services in due:
+                for code in services:
+                    if code not in figures and code in self.queues:
+                        figures[code] = self.estimate_s(code, len(self.queues[code]))
+                data["estimates"] = {code: figures[code] for code in services if code in figures}
         return journal
 
     def _emit(
@@ -66,16 +83,14 @@ class HallBase:
             self.journal.tickets[ticket.id] = ticket
             services = {ticket.service, *data.pop("also_services", ())}
             data["waiting"] = {s: len(self.queues[s]) for s in services if s in self.queues}
-            # What a new ticket of each service would wait now, for the lobby screen.
-            data["estimates"] = {s: self.estimate_s(s, n) for s, n in data["waiting"].items()}
+            self._estimates_due.append((data, tuple(data["waiting"])))  # see take_journal
         if window is not None:
             w = self.windows[window]
             self.journal.windows[window] = w
             data["window_status"] = w.status.value
             data["window_ticket"] = self._ticket_at(w)
             if ticket is None:  # a window opened, paused or closed: its services' estimates moved
-                served = self.config.windows[window].services
-                data["estimates"] = {s: self.estimate_s(s, len(self.queues[s])) for s in served}
+                self._estimates_due.append((data, tuple(self.config.windows[window].services)))
         self.journal.events.append(
             Event(
                 seq=self.last_event_seq,

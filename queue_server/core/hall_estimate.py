@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from .estimate import MAX_CUT_IN, MIN_RATE_SPAN_S, Spans, next_call_s, open_spans, over_closed_hours
 from .hall_base import HallBase
-from .model import HallConfig, Priority, WindowState, WindowStatus
+from .model import HallConfig, Priority, WindowStatus
 
 TOP_CLASS = max(Priority, key=lambda p: p.rank)
 
@@ -28,6 +28,8 @@ class HallEstimate(HallBase):
         self._windows_of_config: HallConfig | None = None
         self._open_counts: dict[str, int] = {}
         self._open_counts_key: tuple[int, int] = (-1, -1)
+        self._serving_cache: dict[str, tuple[tuple[tuple[int, tuple[str, ...], int], ...], bool]] = {}
+        self._serving_key: tuple[int, int] = (-1, -1)
         self._spans: dict[tuple[str, date], Spans] = {}
         self._local_for: datetime | None = None  # the hall's local time, worked out once per now
         self._local: datetime | None = None
@@ -46,34 +48,66 @@ class HallEstimate(HallBase):
     def estimate_s(self, service_code: str, ahead: int, priority: Priority = Priority.NORMAL) -> int:
         """Seconds a ticket of ``priority`` with ``ahead`` tickets of its service before it would
         wait (see ``estimate.py``)."""
-        windows_of = self._windows_by_service()
+        serving, is_open = self._serving(service_code)
         open_counts = self._open_windows()
-        live = self.windows
-        configured = [self.config.windows[n] for n in windows_of[service_code]]
-        open_ = [w for w in configured if live[w.number].status is WindowStatus.OPEN]
+        live, avg, queues, by_class_of = self.windows, self.avg_service_s, self.queues, self.issued_by_class
         above = priority.rank + 1
         span = self._rate_span_s(priority)
-        shares: dict[str, float] = {}  # per service: its time at the window, over its open windows
+        # Per service, worked out once for all its windows: its time at the window over its open
+        # windows, the share of a window's time its higher-class newcomers take, and what of its
+        # queue is called before this ticket (without, then with, its own class).
+        per_code: dict[str, tuple[float, float, float]] = {}
         # When each window can first turn to this service (its visitor done, and the tickets it
         # calls first: higher classes, services it prefers), and the share of its time left
         # for it then (visitors of higher classes keep coming).
         free_at = []
-        avg, queues, by_class_of = self.avg_service_s, self.queues, self.issued_by_class
-        for w in open_ or configured:
-            mine = w.services.index(service_code)
-            start = self._residual_s(live[w.number]) if open_ else 0.0
+        now, active = self.now, self.active
+        for number, services, mine in serving:
+            start = 0.0
+            # The visitor at the window still takes the rest of its service's average, and at
+            # least a fifth of it (a visitor past the average is nearly done).
+            held_id = live[number].ticket_id if is_open else None
+            if held_id is not None and (held := active.get(held_id)) is not None:
+                average = avg.get(held.service, 0.0)
+                started = held.called_at or now
+                elapsed = (now - started).total_seconds() if now is not None and started is not None else 0.0
+                start = max(average - elapsed, average / 5)
             cut_in = 0.0
-            for i, code in enumerate(w.services):
-                share = shares.get(code)
-                if share is None:
-                    share = shares[code] = avg[code] / (open_counts.get(code) or 1)
-                if span and (by_class := by_class_of.get(code)):
-                    cut_in += share * sum(by_class[above:]) / span
-                if code != service_code and (queue := queues[code]):
-                    start += queue.count_before(priority, same_class_too=i < mine) * share
+            for i, code in enumerate(services):
+                figures = per_code.get(code)
+                if figures is None:
+                    share = avg[code] / (open_counts.get(code) or 1)
+                    by_class = by_class_of.get(code) if span else None
+                    taken = share * sum(by_class[above:]) / span if by_class else 0.0
+                    queue = queues[code]
+                    if code == service_code or not queue:
+                        figures = per_code[code] = (taken, 0.0, 0.0)
+                    else:
+                        higher, same = queue.split_before(priority)
+                        figures = per_code[code] = (taken, higher * share, (higher + same) * share)
+                cut_in += figures[0]
+                start += figures[2] if i < mine else figures[1]
             free_at.append((start, 1.0 - min(cut_in, MAX_CUT_IN)))
         wait = next_call_s(free_at, ahead, avg[service_code])
         return round(self._over_closed_hours(service_code, wait)) if wait > 0 and self.now is not None else round(wait)
+
+    def _serving(self, service_code: str) -> tuple[tuple[tuple[int, tuple[str, ...], int], ...], bool]:
+        """The windows the estimate counts for a service, each with its services and the rank of
+        this one among them: the open ones, or with none open all its configured windows (taken
+        as idle); and whether they are open. Kept until a window changes (``window_epoch``)."""
+        key = (self.window_epoch, id(self.config))
+        if key != self._serving_key:
+            self._serving_cache.clear()
+            self._serving_key = key
+        found = self._serving_cache.get(service_code)
+        if found is None:
+            configured = [self.config.windows[n] for n in self._windows_by_service()[service_code]]
+            open_ = [w for w in configured if self.windows[w.number].status is WindowStatus.OPEN]
+            found = self._serving_cache[service_code] = (
+                tuple((w.number, tuple(w.services), w.services.index(service_code)) for w in open_ or configured),
+                bool(open_),
+            )
+        return found
 
     def _over_closed_hours(self, service_code: str, wait: float) -> float:
         """The wait with the closed hours it runs into added; at once when it ends within the
@@ -126,14 +160,3 @@ class HallEstimate(HallBase):
             self._windows_of = {code: tuple(numbers) for code, numbers in windows.items()}
             self._windows_of_config = self.config
         return self._windows_of
-
-    def _residual_s(self, w: WindowState) -> float:
-        """How long the visitor at window ``w`` will still take: the rest of its service's
-        average, and at least a fifth of it (a visitor past the average is nearly done)."""
-        held = self.active.get(w.ticket_id) if w.ticket_id is not None else None
-        if held is None:
-            return 0.0
-        average = self.avg_service_s.get(held.service, 0.0)
-        started = held.called_at or self.now
-        elapsed = (self.now - started).total_seconds() if self.now is not None and started is not None else 0.0
-        return max(average - elapsed, average / 5)

@@ -370,6 +370,9 @@ class Ticket:
     also_services: tuple[str, ...] = ()
     group_id: int | None = None
     clerk: str | None = None  # who called it (the window's clerk): the clerk a later 好差评 is about
+    # Each time field's last ISO text with the datetime it was written from: every event carries
+    # the ticket, and formatting an aware datetime is most of the cost of ``as_dict``.
+    _iso: dict[str, tuple[datetime, str]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def services(self) -> tuple[str, ...]:
@@ -377,8 +380,15 @@ class Ticket:
         return (self.service, *self.also_services)
 
     def as_dict(self) -> dict[str, Any]:
-        def iso(value: datetime | None) -> str | None:
-            return value.isoformat() if value else None
+        written = self._iso
+
+        def iso(name: str, value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            last = written.get(name)
+            if last is None or last[0] is not value:
+                last = written[name] = (value, value.isoformat())
+            return last[1]
 
         return {
             "id": self.id,
@@ -389,15 +399,15 @@ class Ticket:
             "service": self.service,
             "priority": self.priority.value,
             "status": self.status.value,
-            "issued_at": iso(self.issued_at),
-            "queued_since": iso(self.queued_since),
+            "issued_at": iso("issued_at", self.issued_at),
+            "queued_since": iso("queued_since", self.queued_since),
             "issued_by": self.issued_by,
             "request_id": self.request_id,
             "waiting_ahead": self.waiting_ahead,
             "estimated_wait_s": self.estimated_wait_s,
-            "called_at": iso(self.called_at),
-            "started_at": iso(self.started_at),
-            "finished_at": iso(self.finished_at),
+            "called_at": iso("called_at", self.called_at),
+            "started_at": iso("started_at", self.started_at),
+            "finished_at": iso("finished_at", self.finished_at),
             "window": self.window,
             "call_count": self.call_count,
             "no_show_count": self.no_show_count,

@@ -60,15 +60,15 @@ class ServiceQueue:
             ahead += len(keys)
         return ahead
 
-    def count_before(self, priority: Priority, same_class_too: bool) -> int:
-        """Tickets of this service in a higher class than ``priority`` (and, with
-        ``same_class_too``, in the same class): what a window calls before such a newcomer."""
-        count = 0
+    def split_before(self, priority: Priority) -> tuple[int, int]:
+        """(tickets of this service in a higher class than ``priority``, tickets in its class):
+        what a window calls before such a newcomer, without or with its own class."""
+        higher = 0
         for p in _CLASSES_HIGH_FIRST:
             if p is priority:
-                return count + (len(self._keys[p]) if same_class_too else 0)
-            count += len(self._keys[p])
-        return count
+                return higher, len(self._keys[p])
+            higher += len(self._keys[p])
+        return higher, 0
 
     def next_numbers(self, limit: int) -> list[str]:
         """The next few numbers of this service in call order (by class, then time in line)."""

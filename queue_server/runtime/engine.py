@@ -171,7 +171,7 @@ class Engine:
         except Exception:
             # A bug may have left the state half-changed: drop the batch, reload what is on disk.
             _LOGGER.exception("a command failed; the batch is dropped and the state reloaded")
-            self.state.take_journal()
+            self.state.take_journal(estimates=False)
             await self._rebuild()
             for _, fut in batch:
                 _settle(fut, None, CommandFailed("internal error; nothing was changed"))

@@ -101,7 +101,8 @@ class Simulation:
         self._hand_over()
 
     def _hand_over(self) -> Journal:
-        journal = self.state.take_journal()
+        # The lobby's figures on the events only when someone reads the events.
+        journal = self.state.take_journal(estimates=self.on_journal is not None)
         if self.on_journal is not None and journal:
             self.on_journal(journal)
         return journal
@@ -127,6 +128,7 @@ class _Day:
         self.busy_by_hour: dict[tuple[int, int], float] = {}
         self.open_by_hour: dict[tuple[int, int], float] = {}
         self.queue_by_hour: dict[tuple[str, int], int] = {}
+        self._now_at, self._now = 0.0, midnight
 
     # ---------------------------------------------------------------- the heap
 
@@ -135,7 +137,9 @@ class _Day:
         heapq.heappush(self.heap, (at, kind, self.order, payload))
 
     def now(self, at: float) -> datetime:
-        return self.midnight + timedelta(seconds=at)
+        if at != self._now_at:  # asked again for each happening's instant: made once
+            self._now_at, self._now = at, self.midnight + timedelta(seconds=at)
+        return self._now
 
     def run(self) -> DayResult:
         self.state.advance(datetime.combine(self.day, self.config.day_start, self.config.timezone))
