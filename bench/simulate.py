@@ -4,13 +4,15 @@ on that history.
     .venv/bin/python bench/simulate.py                 # one sample-hall day, and a ~5,000-ticket day
     .venv/bin/python bench/simulate.py --days 30       # ... and 30 days of history, and a server on it
     .venv/bin/python bench/simulate.py --year --db year.db   # a year, kept in year.db
+    .venv/bin/python bench/simulate.py --year --skip-day --demand 1.85   # a year of ~1.2 M tickets
     .venv/bin/python bench/simulate.py --history year.db     # only the server started on it
 
-Runs in this process on the sample hall (its config and arrival profile): (a) one weekday
-simulated, then the same day with every service's demand scaled to about 5,000 tickets, with
-and without writing it as history; (b) with ``--days``/``--year``, that many days up to yesterday
-written with ``HistoryWriter`` (what ``hallqueue simulate --write-history`` does): seconds,
-tickets/s, the database's size; (c) then ``hallqueue serve`` started on the history (and on an
+Runs on the sample hall (its config and arrival profile): (a) one weekday simulated, then the
+same day with every service's demand scaled to about 5,000 tickets, with and without writing
+it as history (in this process); (b) with ``--days``/``--year``, that many days up to yesterday
+written as ``hallqueue simulate --write-history`` does, by a second process (``HistoryProcess``;
+``--in-process``: ``HistoryWriter`` here), with every service's demand times ``--demand``:
+seconds, tickets/s, the database's size; (c) then ``hallqueue serve`` started on the history (and on an
 empty database): seconds from launch to the first ``/api/health`` answer, ``Store.restore`` in
 milliseconds, and the server's RSS (VmRSS from /proc/PID/status) once started and after a ticket.
 Prints figures; asserts nothing.
@@ -39,6 +41,7 @@ from queue_server.core.model import HallConfig
 from queue_server.core.numbering import business_day
 from queue_server.sim.days import simulated_days
 from queue_server.sim.history import HistoryWriter
+from queue_server.sim.history_process import HistoryProcess
 from queue_server.sim.profile import ArrivalProfile, profile_from_dict
 from queue_server.sim.run import Simulation
 from queue_server.sim.staffing import StaffingPlan
@@ -103,32 +106,35 @@ def bench_days(config: HallConfig, raw: dict, folder: Path) -> None:
     print(f"    ... and written as history: {tickets} tickets in {seconds:.2f} s ({size:.1f} MiB)")
 
 
-def bench_history(config: HallConfig, raw: dict, days: int, path: Path) -> None:
-    profile = profile_from_dict(raw, config)
+def bench_history(config: HallConfig, raw: dict, days: int, path: Path, demand: float, in_process: bool) -> None:
+    profile = scaled_profile(raw, config, demand) if demand != 1.0 else profile_from_dict(raw, config)
     today = business_day(datetime.now(config.timezone), config.timezone, config.day_start)
     first = today - timedelta(days=days)
-    writer = HistoryWriter.create(path)
-    writing = [0.0]
+    writer = HistoryWriter.create(path) if in_process else HistoryProcess.create(path)
+    handing = [0.0]
 
     def add(journal) -> None:
         t0 = time.perf_counter()
         writer.add(journal)
-        writing[0] += time.perf_counter() - t0
+        handing[0] += time.perf_counter() - t0
 
     started = time.perf_counter()
     for result in simulated_days(config, profile, StaffingPlan(), 1, first, days, on_journal=add):
         del result  # what the figures would use; a year never sits in memory
-    t0 = time.perf_counter()
+    simulated = time.perf_counter()
     writer.close()
-    writing[0] += time.perf_counter() - t0
     elapsed = time.perf_counter() - started
     size = path.stat().st_size / 2**20
+    how = "written in this process (HistoryWriter)" if in_process else "written by a second process (HistoryProcess)"
     print(
-        f"(b) {days} days of history ({first} to {today - timedelta(days=1)}) into {path}: "
-        f"{elapsed:.1f} s, {writer.tickets} tickets ({writer.tickets / elapsed:.0f}/s), "
+        f"(b) {days} days of history ({first} to {today - timedelta(days=1)}, demand x{demand:g}) into {path}, "
+        f"{how}: {elapsed:.1f} s, {writer.tickets} tickets ({writer.tickets / elapsed:.0f}/s), "
         f"{writer.events} events, {size:.0f} MiB"
     )
-    print(f"    of which writing (HistoryWriter.add/close): {writing[0]:.1f} s")
+    print(
+        f"    of which handing journals to the writer {handing[0]:.1f} s, "
+        f"waiting for it to finish after the last day {elapsed - (simulated - started):.1f} s"
+    )
 
 
 def restore_ms(config: HallConfig, path: Path) -> float:
@@ -191,6 +197,10 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="Write the history here and keep it (a new file).")
     parser.add_argument("--skip-day", action="store_true", help="Skip (a), the single days.")
     parser.add_argument(
+        "--demand", type=float, default=1.0, help="Scale every service's tickets for (b) (1.85: about 1.2 M a year)."
+    )
+    parser.add_argument("--in-process", action="store_true", help="(b) written by this process, not a second one.")
+    parser.add_argument(
         "--history", type=Path, help="Only (c), on this history database (it gets a kiosk and a ticket)."
     )
     args = parser.parse_args()
@@ -206,7 +216,7 @@ def main() -> None:
             bench_days(config, raw, folder)
         if days:
             history = args.db or folder / "history.db"
-            bench_history(config, raw, days, history)
+            bench_history(config, raw, days, history, args.demand, args.in_process)
             bench_server(history, folder)
     print(f"(cpu count {os.cpu_count()}; python {sys.version.split()[0]})")
 

@@ -14,8 +14,11 @@ import aiohttp
 import pytest
 
 from queue_server.config import load_hall_config
+from queue_server.core.journal import Journal
+from queue_server.core.model import Event, EventKind
 from queue_server.core.numbering import business_day
 from queue_server.sim.history import HistoryError, HistoryWriter
+from queue_server.sim.history_process import HistoryProcess
 from queue_server.store.database import Store
 
 from .fullhall import all_day_sample
@@ -87,6 +90,26 @@ def test_an_existing_file_is_refused_and_left_alone(history, tmp_path):
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
     with pytest.raises(HistoryError, match="exists already"):
         HistoryWriter.create(db)
+
+
+def test_the_second_process_reports_a_failed_write_and_removes_its_file(tmp_path):
+    """What the writing process cannot write (here a batch without its business day, which the
+    store refuses) ends the history with the cause, not a hang or a silent partial file."""
+    db = tmp_path / "broken.db"
+    writer = HistoryProcess.create(db)
+    assert db.exists()
+    journal = Journal()  # no day: not a journal the hall core hands over
+    journal.events.append(Event(seq=1, at=datetime(2026, 3, 9, 9, 0).astimezone(), kind=EventKind.ISSUED, actor="t"))
+    writer.add(journal)
+    with pytest.raises(HistoryError, match=f"could not write {re.escape(str(db))}"):
+        writer.close()
+    assert not db.exists()
+    # Opening is the child's too: its refusal comes back as the same error HistoryWriter gives.
+    taken = tmp_path / "taken.db"
+    taken.write_bytes(b"")
+    with pytest.raises(HistoryError, match="exists already"):
+        HistoryProcess.create(taken)
+    assert taken.read_bytes() == b""
 
 
 def test_history_ends_before_today(tmp_path):

@@ -150,17 +150,19 @@ def simulate_command(
         return
     writer = None
     if write_history is not None:
-        from queue_server.sim.history import HistoryError, HistoryWriter
+        from queue_server.sim.history import HistoryError
+        from queue_server.sim.history_process import HistoryProcess
 
         try:
-            writer = HistoryWriter.create(write_history)
+            writer = HistoryProcess.create(write_history)
+            try:
+                figures = simulate(config, profile, plan, seed, first, days, target_s, policy, writer.add)
+            finally:
+                writer.close()
         except HistoryError as exc:
             raise click.ClickException(str(exc)) from None
-    try:
-        figures = simulate(config, profile, plan, seed, first, days, target_s, policy, writer.add if writer else None)
-    finally:
-        if writer is not None:
-            writer.close()
+    else:
+        figures = simulate(config, profile, plan, seed, first, days, target_s, policy)
     elapsed = time.perf_counter() - started
     if out is not None:
         from queue_server.sim.charts import write_charts

@@ -7,11 +7,15 @@ make them (``hall_estimate.py`` gathers the figures from the hall state):
   service's average, at least a fifth of it) and once it has called what it calls first: the
   waiting tickets of higher classes, and of the services it prefers, each costing its service's
   average divided among the open windows that serve it.
-- From then on a window gives the service its time less the share that visitors of higher
-  classes will take as they keep coming (today's arrival rate of each class; at most
+- From then on a window gives the service its time less the share that newcomers going ahead
+  will take as they keep coming: visitors of higher classes, and of the same class for the
+  services the window prefers (today's arrival rate of each service and class; at most
   ``MAX_CUT_IN``).
 - The tickets ahead go to whichever window is free first, one by one (``next_call_s``); the
   newcomer is called when a window is free after them. An idle window calls at once: 0.
+- Anti-starvation bounds it: a ticket that has waited ``rules.starvation_s`` goes first, so the
+  services a window prefers hold it back no longer than that, unless its own line (its windows
+  serving it alone) takes longer still.
 - With no window of the service open (before opening, at lunch) its configured windows count,
   idle; and whatever the wait, the closed hours it runs into are added (``over_closed_hours``):
   the estimate never promises a call while the hall is shut.

@@ -14,7 +14,7 @@ into the same journal through the same ``_emit`` (:mod:`.hall_base`).
 from __future__ import annotations
 
 from collections import deque
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from . import lifecycle
@@ -49,7 +49,7 @@ from .model import (
     WindowState,
     WindowStatus,
 )
-from .numbering import business_day, format_number
+from .numbering import business_day, day_start_instant, format_number
 from .routing import Candidate, RoutingPolicy, choose_next
 
 # The store and the server import these from here.
@@ -64,6 +64,7 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices, HallW
     def __init__(self, config: HallConfig, restored: Restored, policy: RoutingPolicy = choose_next):
         super().__init__(config, restored)
         self.policy = policy
+        self._day_ends_at: datetime | None = None  # when the state's business day turns over
         self.next_ticket_id = restored.next_ticket_id
         self.last_seq_by_prefix = dict(restored.last_seq_by_prefix)
         self.issued_by_service = dict(restored.issued_by_service)
@@ -132,8 +133,12 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices, HallW
         store), every window closes, and numbering starts again at 001.
         """
         self.now = now
+        if self._day_ends_at is not None and now < self._day_ends_at:
+            return  # nearly always: the simulator and the engine advance before every step
         today = business_day(now, self.config.timezone, self.config.day_start)
         if today <= self.day:
+            tomorrow = self.day + timedelta(days=1)
+            self._day_ends_at = day_start_instant(tomorrow, self.config.timezone, self.config.day_start)
             return
         for t in sorted(self.active.values(), key=lambda t: t.id):
             before = t.status

@@ -53,14 +53,17 @@ class HallEstimate(HallBase):
         live, avg, queues, by_class_of = self.windows, self.avg_service_s, self.queues, self.issued_by_class
         above = priority.rank + 1
         span = self._rate_span_s(priority)
-        # Per service, worked out once for all its windows: its time at the window over its open
-        # windows, the share of a window's time its higher-class newcomers take, and what of its
-        # queue is called before this ticket (without, then with, its own class).
-        per_code: dict[str, tuple[float, float, float]] = {}
+        # Per service, worked out once for all its windows: the share of a window's time its
+        # newcomers of higher classes take, what of its queue is called before this ticket
+        # (without, then with, its own class), each at its time at the window over its open
+        # windows, and the share its newcomers of this ticket's class take (they go first where
+        # the window prefers that service).
+        per_code: dict[str, tuple[float, float, float, float]] = {}
         # When each window can first turn to this service (its visitor done, and the tickets it
         # calls first: higher classes, services it prefers), and the share of its time left
         # for it then (visitors of higher classes keep coming).
         free_at = []
+        residuals = []  # each window's visitor: when it is done
         now, active = self.now, self.active
         for number, services, mine in serving:
             start = 0.0
@@ -72,6 +75,7 @@ class HallEstimate(HallBase):
                 started = held.called_at or now
                 elapsed = (now - started).total_seconds() if now is not None and started is not None else 0.0
                 start = max(average - elapsed, average / 5)
+            residuals.append(start)
             cut_in = 0.0
             for i, code in enumerate(services):
                 figures = per_code.get(code)
@@ -79,16 +83,27 @@ class HallEstimate(HallBase):
                     share = avg[code] / (open_counts.get(code) or 1)
                     by_class = by_class_of.get(code) if span else None
                     taken = share * sum(by_class[above:]) / span if by_class else 0.0
+                    taken_same = share * by_class[priority.rank] / span if by_class else 0.0
                     queue = queues[code]
                     if code == service_code or not queue:
-                        figures = per_code[code] = (taken, 0.0, 0.0)
+                        figures = per_code[code] = (taken, 0.0, 0.0, taken_same)
                     else:
                         higher, same = queue.split_before(priority)
-                        figures = per_code[code] = (taken, higher * share, (higher + same) * share)
-                cut_in += figures[0]
-                start += figures[2] if i < mine else figures[1]
+                        figures = per_code[code] = (taken, higher * share, (higher + same) * share, taken_same)
+                if i < mine:  # a service this window prefers: all of its line, and its newcomers
+                    cut_in += figures[0] + figures[3]
+                    start += figures[2]
+                else:
+                    cut_in += figures[0]
+                    start += figures[1]
             free_at.append((start, 1.0 - min(cut_in, MAX_CUT_IN)))
         wait = next_call_s(free_at, ahead, avg[service_code])
+        # Anti-starvation: a ticket that has waited ``starvation_s`` goes first at its windows.
+        # The services a window prefers hold this one back until then at most, unless its own
+        # line (served as if nothing else came) takes longer still.
+        starving = self.config.rules.starvation_s
+        if wait > starving:
+            wait = max(starving, next_call_s([(r, 1.0) for r in residuals], ahead, avg[service_code]))
         return round(self._over_closed_hours(service_code, wait)) if wait > 0 and self.now is not None else round(wait)
 
     def _serving(self, service_code: str) -> tuple[tuple[tuple[int, tuple[str, ...], int], ...], bool]:

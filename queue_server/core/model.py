@@ -374,6 +374,9 @@ class Ticket:
     # the ticket, and formatting an aware datetime is most of the cost of ``as_dict``.
     _iso: dict[str, tuple[datetime, str]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_iso": {}}  # a pickled ticket (history's second process) travels light
+
     @property
     def services(self) -> tuple[str, ...]:
         """Every service this ticket is for, its own first."""

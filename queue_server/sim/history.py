@@ -37,6 +37,32 @@ class HistoryError(Exception):
     """The history cannot be written: the file exists, or a simulated day is not in the past."""
 
 
+def check_past(journal: Journal, created: datetime) -> None:
+    """Refuse a journal that reaches beyond ``created`` (the moment the writer was made)."""
+    if journal.events and journal.events[-1].at > created:
+        raise HistoryError(
+            f"simulated day {journal.day} reaches {journal.events[-1].at.isoformat()}, after now: "
+            "history ends before today (choose an earlier --start or fewer --days)"
+        )
+
+
+def merge(pending: Journal, journal: Journal) -> None:
+    """Add ``journal`` to ``pending``, as the engine merges a batch's commands: each ticket,
+    window … in its latest state, the events in order."""
+    pending.day = journal.day
+    pending.tickets.update(journal.tickets)
+    pending.windows.update(journal.windows)
+    pending.faults.update(journal.faults)
+    pending.ratings.extend(journal.ratings)
+    pending.followups.update(journal.followups)
+    pending.window_services.update(journal.window_services)
+    if journal.notices is not None:
+        pending.notices = journal.notices
+    if journal.alerts is not None:
+        pending.alerts = journal.alerts
+    pending.events.extend(journal.events)
+
+
 class HistoryWriter:
     """Writes simulated journals into a new database; ``add`` is the simulator's ``on_journal``."""
 
@@ -81,31 +107,17 @@ class HistoryWriter:
 
     def add(self, journal: Journal) -> None:
         """Take one journal from the simulated core; written with the next batch."""
-        if journal.events and journal.events[-1].at > self._created:
+        try:
+            check_past(journal, self._created)
+        except HistoryError:
             self._failed = True
-            raise HistoryError(
-                f"simulated day {journal.day} reaches {journal.events[-1].at.isoformat()}, after now: "
-                "history ends before today (choose an earlier --start or fewer --days)"
-            )
-        pending = self._pending
-        if pending.day is not None and journal.day != pending.day:
+            raise
+        if self._pending.day is not None and journal.day != self._pending.day:
             self.flush()
-            pending = self._pending
-        pending.day = journal.day
-        pending.tickets.update(journal.tickets)
-        pending.windows.update(journal.windows)
-        pending.faults.update(journal.faults)
-        pending.ratings.extend(journal.ratings)
-        pending.followups.update(journal.followups)
-        pending.window_services.update(journal.window_services)
-        if journal.notices is not None:
-            pending.notices = journal.notices
-        if journal.alerts is not None:
-            pending.alerts = journal.alerts
-        pending.events.extend(journal.events)
+        merge(self._pending, journal)
         self.events += len(journal.events)
         self.tickets += sum(1 for e in journal.events if e.kind is EventKind.ISSUED)
-        if len(pending.events) >= BATCH_EVENTS:
+        if len(self._pending.events) >= BATCH_EVENTS:
             self.flush()
 
     def flush(self) -> None:
@@ -117,6 +129,11 @@ class HistoryWriter:
                 self._failed = True
                 raise
         self._pending = Journal()
+
+    def discard(self) -> None:
+        """Close and remove the file: what it holds is incomplete (a write failed)."""
+        self._failed = True
+        self.close()
 
     def close(self) -> None:
         """Write the rest and leave the database as the server keeps it (WAL). After a refused

@@ -244,9 +244,13 @@ class _Day:
         if not state.is_open(visit.service, now) or _capped(state, visit.service):
             visit.refused = True
             return
-        waiting = state.waiting_count(visit.service)
-        shown = state.estimate_s(visit.service, waiting)
-        if shown > self.sim.profile.balk_over_s and self.rng.random() < self.sim.profile.balk_share:
+        # Those who would go home at a long wait are drawn first, so the wait the lobby shows is
+        # worked out for them alone: the same odds, a quarter of the estimates.
+        profile = self.sim.profile
+        if (
+            self.rng.random() < profile.balk_share
+            and state.estimate_s(visit.service, state.waiting_count(visit.service)) > profile.balk_over_s
+        ):
             visit.balked = True
             return
         issued = state.issue(visit.service, visit.priority, "kiosk:sim", now)

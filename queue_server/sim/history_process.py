@@ -1,0 +1,148 @@
+"""History written by a second process, while this one goes on simulating: a year takes the
+longer of the two jobs instead of their sum (the store's rows and JSON are about a third of it).
+
+``HistoryProcess`` is what ``hallqueue simulate --write-history`` uses; it takes the journals
+as ``HistoryWriter.add`` does and hands them, merged into batches (a business day, at most
+``BATCH_EVENTS`` events), to a ``HistoryWriter`` in a child process. Each batch is pickled here,
+at once: the simulation goes on changing the tickets it holds, and the child writes the batch
+as it stood. At most ``QUEUED_BATCHES`` wait for the child, so memory stays bounded when the
+disk is the slower part.
+
+A failure in the child (a full disk) is reported by the next ``add`` or by ``close`` as a
+``HistoryError`` naming the cause; the child then removes its incomplete file, as the writer does.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import queue
+import signal
+from datetime import UTC, datetime
+from pathlib import Path
+
+from queue_server.core.journal import Journal
+from queue_server.core.model import EventKind
+from queue_server.sim.history import BATCH_EVENTS, HistoryError, HistoryWriter, check_past, merge
+
+QUEUED_BATCHES = 3
+_STARTUP_S = 60.0  # the child imports the store and opens the file: seconds, even on a slow disk
+
+
+def _child(path: str, batches, replies) -> None:
+    """The writing process: open the file, write each batch, close; report how it went."""
+    # Ctrl-C reaches the whole process group: the parent decides (it hands over what it has and
+    # asks for the close), so a batch is never cut off halfway in a file SQLite does not sync.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        writer = HistoryWriter.create(path)
+    except Exception as exc:
+        replies.put(("error", str(exc)))
+        return
+    replies.put(("ready", ""))
+    try:
+        while (batch := batches.get()) is not None:
+            writer.add(pickle.loads(batch))
+            writer.flush()  # each batch is a transaction, as the parent cut it
+    except Exception as exc:
+        writer.discard()
+        replies.put(("error", f"could not write {path}: {exc}"))
+        return
+    writer.close()
+    replies.put(("closed", ""))
+
+
+class HistoryProcess:
+    """``HistoryWriter``'s interface (``add``, ``close``, ``tickets``, ``events``, ``path``),
+    with the writing done by a child process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tickets = 0
+        self.events = 0
+        self._pending = Journal()
+        self._created = datetime.now(UTC)
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter: no copied locks
+        self._batches = context.Queue(maxsize=QUEUED_BATCHES)
+        self._replies = context.Queue()
+        self._process = context.Process(
+            target=_child, args=(str(path), self._batches, self._replies), name="hallqueue-history", daemon=True
+        )
+        self._closed = False
+
+    @classmethod
+    def create(cls, path: str | Path) -> HistoryProcess:
+        """A writer on a new database at ``path``, as ``HistoryWriter.create`` (the same checks,
+        the same errors), its child started and the file opened."""
+        writer = cls(Path(path))
+        writer._process.start()
+        kind, message = writer._reply(_STARTUP_S)
+        if kind != "ready":
+            writer._process.join()
+            raise HistoryError(message)
+        return writer
+
+    def add(self, journal: Journal) -> None:
+        """Take one journal from the simulated core; handed to the child with its batch."""
+        check_past(journal, self._created)
+        if self._pending.day is not None and journal.day != self._pending.day:
+            self._send()
+        merge(self._pending, journal)
+        self.events += len(journal.events)
+        self.tickets += sum(1 for e in journal.events if e.kind is EventKind.ISSUED)
+        if len(self._pending.events) >= BATCH_EVENTS:
+            self._send()
+
+    def close(self) -> None:
+        """Hand over the rest, wait for the child to write it and close the file. Raises
+        ``HistoryError`` when the child failed."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._send()
+            self._put(None)
+            kind, message = self._reply(None)
+        finally:
+            self._process.join()
+        if kind != "closed":
+            raise HistoryError(message)
+
+    def _send(self) -> None:
+        if self._pending:
+            self._put(pickle.dumps(self._pending, pickle.HIGHEST_PROTOCOL))
+        self._pending = Journal()
+
+    def _put(self, batch: bytes | None) -> None:
+        """Queue a batch; while the queue is full, watch for the child having failed."""
+        while True:
+            self._raise_if_failed()
+            try:
+                self._batches.put(batch, timeout=1.0)
+                return
+            except queue.Full:
+                continue
+
+    def _raise_if_failed(self) -> None:
+        try:
+            kind, message = self._replies.get_nowait()
+        except queue.Empty:
+            if not self._process.is_alive():
+                raise HistoryError(f"the process writing {self.path} ended unexpectedly") from None
+            return
+        self._closed = True
+        self._process.join()
+        raise HistoryError(message)
+
+    def _reply(self, timeout: float | None) -> tuple[str, str]:
+        """The child's next word; a child gone without one is an error too."""
+        while True:
+            try:
+                return self._replies.get(timeout=1.0 if timeout is None else min(timeout, 1.0))
+            except queue.Empty:
+                if not self._process.is_alive():
+                    return "error", f"the process writing {self.path} ended unexpectedly"
+                if timeout is not None:
+                    timeout -= 1.0
+                    if timeout <= 0:
+                        return "error", f"the process writing {self.path} did not start"
