@@ -40,6 +40,8 @@ def open_long_guide(d):
     d.type_text("身份证")
     d.tap(guides.ids.results.children[-1])
     d.wait_until(lambda: d.app.root.current == "guide", what="guide item")
+    # The screen manager takes no touches while the screens slide: a drag then would be lost.
+    d.wait_until(lambda: not d.app.root.transition.is_active, what="the guide item in place")
     guide = d.screen()
     d.frames(3)
     assert guide.ids.fields.height > guide.ids.scroll.height, "the item must be longer than the screen"
@@ -173,13 +175,14 @@ def test_scrolling_a_long_guide_keeps_the_visitor(kiosk):
         before = scroll.scroll_y
         d.drag(scroll, 250 * direction)
         assert app.root.current == "guide" and not overlay_shown(d)
+        # Reading on until the text stands still: a finger landing on a moving list stops it
+        # instead of dragging it, which would make this loop's drags depend on the frame rate.
+        settle(d, scroll)
         lowest = min(lowest, scroll.scroll_y)
         # At an edge the view only bounces (overscroll leaves it a hair past 1 or 0): turn back.
         at_edge = scroll.scroll_y <= 0.001 if direction > 0 else scroll.scroll_y >= 0.999
         if at_edge or abs(scroll.scroll_y - before) < 0.001:
             direction = -direction
-        for _ in range(20):
-            d.frame()
     assert lowest < 0.99  # the drags did scroll the guide
     settle(d, scroll)
     # The buttons for those who do not drag: 向上翻 back to the top, then 向下翻 and up again.
