@@ -61,7 +61,7 @@ class HallEstimate(HallBase):
         per_code: dict[str, tuple[float, float, float, float]] = {}
         # When each window can first turn to this service (its visitor done, and the tickets it
         # calls first: higher classes, services it prefers), and the share of its time left
-        # for it then (visitors of higher classes keep coming).
+        # for it then (newcomers who go ahead keep coming).
         free_at = []
         residuals = []  # each window's visitor: when it is done
         now, active = self.now, self.active
