@@ -104,6 +104,17 @@ def test_the_second_process_reports_a_failed_write_and_removes_its_file(tmp_path
     with pytest.raises(HistoryError, match=f"could not write {re.escape(str(db))}"):
         writer.close()
     assert not db.exists()
+    # A day that is not in the past is refused, and that file removed too.
+    future = tmp_path / "future.db"
+    writer = HistoryProcess.create(future)
+    journal = Journal(day=date.today())
+    journal.events.append(
+        Event(seq=1, at=datetime.now().astimezone() + timedelta(days=1), kind=EventKind.ISSUED, actor="t")
+    )
+    with pytest.raises(HistoryError, match="after now"):
+        writer.add(journal)
+    writer.close()  # nothing left to do
+    assert not future.exists()
     # Opening is the child's too: its refusal comes back as the same error HistoryWriter gives.
     taken = tmp_path / "taken.db"
     taken.write_bytes(b"")

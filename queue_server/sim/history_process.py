@@ -83,8 +83,13 @@ class HistoryProcess:
         return writer
 
     def add(self, journal: Journal) -> None:
-        """Take one journal from the simulated core; handed to the child with its batch."""
-        check_past(journal, self._created)
+        """Take one journal from the simulated core; handed to the child with its batch. A day
+        that is not in the past is refused and the file removed, as ``HistoryWriter`` does."""
+        try:
+            check_past(journal, self._created)
+        except HistoryError:
+            self._abandon()
+            raise
         if self._pending.day is not None and journal.day != self._pending.day:
             self._send()
         merge(self._pending, journal)
@@ -107,6 +112,14 @@ class HistoryProcess:
             self._process.join()
         if kind != "closed":
             raise HistoryError(message)
+
+    def _abandon(self) -> None:
+        """Stop the child at once and remove its file: nothing of it is to be kept."""
+        self._closed = True
+        self._process.terminate()
+        self._process.join()
+        for leftover in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm"), Path(f"{self.path}-journal")):
+            leftover.unlink(missing_ok=True)
 
     def _send(self) -> None:
         if self._pending:
