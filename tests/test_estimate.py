@@ -3,11 +3,16 @@ go first, and the anti-starvation rule bounds how long they can hold a ticket ba
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
+import pytest
+
 from queue_server.config.hall_file import parse_hall_config
+from queue_server.core.estimate import RATE_WINDOW_S
 from queue_server.core.hall import HallState, Restored
 from queue_server.core.model import Priority
+from queue_server.store.database import Store
 
 from .conftest import OPENING, hall_data
 
@@ -39,11 +44,21 @@ def test_newcomers_of_the_preferred_service_slow_the_other():
     for state in (quiet, busy):
         state.advance(later)
     assert quiet.estimate_s("tax", 2) == 2 * TAX_S
-    # The water-pay visitors still to come take their share of window 4: 5 in 40 minutes, each
-    # the learned water-pay time.
-    taken = busy.avg_service_s["water-pay"] * 5 / (40 * 60)
+    # The water-pay visitors still to come take their share of window 4: 5 in 40 minutes, the
+    # recent ones counting more (weight e^(-age / RATE_WINDOW_S), over the weight of 40 minutes),
+    # each the learned water-pay time.
+    recent = sum(math.exp(-(40 - 8 * k) * 60 / RATE_WINDOW_S) for k in range(5))
+    rate = recent / (RATE_WINDOW_S * (1 - math.exp(-40 * 60 / RATE_WINDOW_S)))
+    taken = busy.avg_service_s["water-pay"] * rate
     assert 0 < taken < 0.7
     assert busy.estimate_s("tax", 2) == round(2 * TAX_S / (1 - taken))
+    # Water-pay visitors already waiting go first, and are cleared at the pace their newcomers
+    # leave: two come now (and count among the recent ones).
+    for _ in range(2):
+        busy.issue("water-pay", Priority.NORMAL, "kiosk:k", later)
+    taken = busy.avg_service_s["water-pay"] * (recent + 2) / (RATE_WINDOW_S * (1 - math.exp(-40 * 60 / RATE_WINDOW_S)))
+    assert 0 < taken < 0.7
+    assert busy.estimate_s("tax", 0) == round(2 * busy.avg_service_s["water-pay"] / (1 - taken))
 
 
 def test_the_preferred_service_holds_a_ticket_back_no_longer_than_the_starvation_bound():
@@ -57,3 +72,52 @@ def test_the_preferred_service_holds_a_ticket_back_no_longer_than_the_starvation
     assert state.estimate_s("tax", 0) == starvation_s
     # Unless its own line takes longer than that: six tax tickets ahead, 72 minutes of tax.
     assert state.estimate_s("tax", 6) == 6 * TAX_S > starvation_s
+
+
+def water_pay_came(minutes_after_opening: list[int]) -> HallState:
+    state = tax_only_at_the_comprehensive_window()
+    for m in minutes_after_opening:  # each served at once, in 2 minutes: nobody waits for water-pay
+        came = OPENING + timedelta(minutes=m)
+        state.issue("water-pay", Priority.NORMAL, "kiosk:k", came)
+        ticket = state.call_next(4, "clerk4", came)
+        state.act(ticket.id, "finish", "clerk4", came + timedelta(minutes=2), window=4)
+    state.advance(OPENING + timedelta(minutes=90))
+    return state
+
+
+def test_newcomers_who_came_lately_say_more_of_the_next_hour_than_the_morning_average():
+    # Five water-pay visitors in 90 minutes: at the start of the morning, or in the last 20
+    # minutes (a peak starting). The peak holds tax back longer; in a quiet spell both are
+    # the same five a day.
+    early, lately = water_pay_came([1, 3, 5, 7, 9]), water_pay_came([72, 76, 80, 84, 87])
+    assert early.estimate_s("tax", 2) < lately.estimate_s("tax", 2)
+    assert early.estimate_s("tax", 2) == pytest.approx(2 * TAX_S, rel=0.05)
+
+
+def test_learned_service_times_outlast_the_day_and_a_restart(tmp_path):
+    config = parse_hall_config(hall_data(), "test-hall.toml")
+    store = Store(tmp_path / "hall.db")
+    store.open()
+    try:
+        state = HallState(config, Restored.empty(OPENING.date()))
+        state.open_window(1, "clerk1", OPENING)
+        for k in range(10):  # hukou visitors take 4 minutes, not the configured 10
+            at = OPENING + timedelta(minutes=5 * k)
+            tid = state.issue("hukou", Priority.NORMAL, "kiosk:k", at).ticket_id
+            state.call_next(1, "clerk:clerk1", at)
+            state.act(tid, "finish", "clerk:clerk1", at + timedelta(minutes=4), window=1)
+        store.persist(state.take_journal())
+        learned = state.avg_service_s["hukou"]
+        assert 240 < learned < 0.2 * 600 + 0.8 * 240 + 1
+        # The next morning the same process goes on from what it learned ...
+        next_morning = OPENING + timedelta(days=1)
+        state.advance(next_morning)
+        store.persist(state.take_journal())
+        assert state.day == next_morning.date()
+        assert state.avg_service_s["hukou"] == pytest.approx(learned)
+        # ... and so does one started then: from the last business day's finished tickets.
+        restarted = HallState(config, store.restore(config, next_morning))
+        assert restarted.avg_service_s["hukou"] == pytest.approx(learned)
+        assert restarted.avg_service_s["tax"] == TAX_S  # nothing learned: the configured figure
+    finally:
+        store.close()

@@ -4,13 +4,16 @@ The estimate plays the next calls forward with average times, the way the routin
 make them (``hall_estimate.py`` gathers the figures from the hall state):
 
 - Each window serving the service turns to it once its visitor is done (the rest of that
-  service's average, at least a fifth of it) and once it has called what it calls first: the
+  service's average, at least a third of it: a visitor past the average is not nearly done, the
+  times at the window spread too far) and once it has called what it calls first: the
   waiting tickets of higher classes, and of the services it prefers, each costing its service's
   average divided among the open windows that serve it.
-- From then on a window gives the service its time less the share that newcomers going ahead
-  will take as they keep coming: visitors of higher classes, and of the same class for the
-  services the window prefers (today's arrival rate of each service and class; at most
-  ``MAX_CUT_IN``).
+- A window gives the service its time less the share that newcomers going ahead will take as
+  they keep coming, and clears the tickets it calls first at that pace too. Those newcomers
+  are visitors of higher classes, and of the same class for the services the window prefers
+  (today's arrival rate of each service and class, each ticket weighted by
+  e^(-age / ``RATE_WINDOW_S``), so a peak that has begun counts at once); their share is at
+  most ``MAX_CUT_IN``.
 - The tickets ahead go to whichever window is free first, one by one (``next_call_s``); the
   newcomer is called when a window is free after them. An idle window calls at once: 0.
 - Anti-starvation bounds it: a ticket that has waited ``rules.starvation_s`` goes first, so the
@@ -21,7 +24,9 @@ make them (``hall_estimate.py`` gathers the figures from the hall state):
   the estimate never promises a call while the hall is shut.
 
 Service times are each service's running average (weight ``rules.service_time_weight`` on the
-newest finished ticket), starting from its configured ``avg_minutes``.
+newest finished ticket), starting from its configured ``avg_minutes`` and carried over from day
+to day (a restarted server reads the last business day's finished tickets), so a morning does
+not start from the first guess again.
 
 ``hallqueue simulate`` measures how far this is from the waits visitors really had (the note in
 ``docs/simulate.md`` gives the figures, and what is left).
@@ -39,6 +44,7 @@ from .model import Calendar, OpeningHours
 # 1 the queue would never move, and the rates are only estimates.
 MAX_CUT_IN = 0.7
 MIN_RATE_SPAN_S = 1800.0
+RATE_WINDOW_S = 1800.0  # seconds: how fast an arrival's weight in today's rates fades
 DISCRETE_UP_TO = 40  # tickets ahead worked through one by one; a longer queue as a pool
 
 

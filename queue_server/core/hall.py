@@ -69,6 +69,9 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices, HallW
         self.last_seq_by_prefix = dict(restored.last_seq_by_prefix)
         self.issued_by_service = dict(restored.issued_by_service)
         self.requests = dict(restored.requests)
+        # The averages go on from the last business day's (a restart forgets nothing), then today's.
+        for service, seconds in restored.earlier_service_times:
+            self._learn_sample(service, seconds)
         for t in sorted(restored.finished_today, key=lambda t: t.finished_at):
             self._learn_service_time(t)
         self.recent_calls: deque[RecentCall] = deque(restored.recent_calls, maxlen=RECENT_CALLS_KEPT)
@@ -104,10 +107,13 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices, HallW
 
     def _learn_service_time(self, t: Ticket) -> None:
         """Fold a finished ticket's time at the window into its service's running average."""
-        if t.called_at and t.finished_at and t.service in self.avg_service_s:
-            sample = (t.finished_at - t.called_at).total_seconds()
-            self.avg_service_s[t.service] = updated_average(
-                self.avg_service_s[t.service], sample, self.config.rules.service_time_weight
+        if t.called_at and t.finished_at:
+            self._learn_sample(t.service, (t.finished_at - t.called_at).total_seconds())
+
+    def _learn_sample(self, service: str, seconds: float) -> None:
+        if service in self.avg_service_s:
+            self.avg_service_s[service] = updated_average(
+                self.avg_service_s[service], seconds, self.config.rules.service_time_weight
             )
 
     def record_reload(self, actor: str, now: datetime, **data: Any) -> None:
@@ -162,7 +168,6 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices, HallW
         self.recent_calls.clear()
         self.ended_today.clear()
         self._forget_ratings()
-        self.avg_service_s = {code: s.avg_service_s for code, s in self.config.services.items()}
         self._emit(EventKind.DAY_STARTED, "system", now, day=today.isoformat())
 
     # ------------------------------------------------------------ issuing

@@ -3,9 +3,10 @@ for the method). A part of ``HallState`` (see :mod:`.hall_base`)."""
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 
-from .estimate import MAX_CUT_IN, MIN_RATE_SPAN_S, Spans, next_call_s, open_spans, over_closed_hours
+from .estimate import MAX_CUT_IN, MIN_RATE_SPAN_S, RATE_WINDOW_S, Spans, next_call_s, open_spans, over_closed_hours
 from .hall_base import HallBase
 from .model import HallConfig, Priority, WindowStatus
 
@@ -17,9 +18,12 @@ class HallEstimate(HallBase):
 
     def __init__(self, config: HallConfig, restored) -> None:
         super().__init__(config, restored)
-        # Today's tickets per service and class since this process started, and the first one's
-        # time: how fast visitors come who will go ahead of a waiting ticket.
-        self.issued_by_class: dict[str, list[int]] = {}  # per service: tickets per class rank
+        # Today's tickets per service and class since this process started, each weighing less
+        # as it ages (``RATE_WINDOW_S``), and the first one's time: how fast visitors come now
+        # who will go ahead of a waiting ticket.
+        self.issued_by_class: dict[str, list[float]] = {}  # per service: weighted tickets per class rank
+        # Per service: when its counts were last brought up to date, in seconds after the first ticket.
+        self._counted_at: dict[str, float] = {}
         self.first_issue_at = None
         # Kept between estimates (there are several per change): the windows serving each
         # service for this config, how many are open (until a window opens, closes or pauses:
@@ -36,12 +40,21 @@ class HallEstimate(HallBase):
         self._local_s = 0
 
     def count_arrival(self, service_code: str, priority: Priority, now) -> None:
-        by_class = self.issued_by_class.setdefault(service_code, [0] * len(Priority))
-        by_class[priority.rank] += 1
         self.first_issue_at = self.first_issue_at or now
+        at = (now - self.first_issue_at).total_seconds()
+        by_class = self.issued_by_class.get(service_code)
+        if by_class is None:
+            by_class = self.issued_by_class[service_code] = [0.0] * len(Priority)
+        else:
+            decay = math.exp((self._counted_at[service_code] - at) / RATE_WINDOW_S)
+            for i, count in enumerate(by_class):
+                by_class[i] = count * decay
+        self._counted_at[service_code] = at
+        by_class[priority.rank] += 1.0
 
     def forget_arrivals(self) -> None:
         self.issued_by_class.clear()
+        self._counted_at.clear()
         self.first_issue_at = None
         self._spans.clear()
 
@@ -53,6 +66,10 @@ class HallEstimate(HallBase):
         live, avg, queues, by_class_of = self.windows, self.avg_service_s, self.queues, self.issued_by_class
         above = priority.rank + 1
         span = self._rate_span_s(priority)
+        # A service's weighted count, aged to now, over the weight the span since the first
+        # ticket holds (its integral), is its recent rate; just after opening, the plain one.
+        counted_at = self._counted_at
+        norm = RATE_WINDOW_S * -math.expm1(-span / RATE_WINDOW_S) if span else 0.0
         # Per service, worked out once for all its windows: the share of a window's time its
         # newcomers of higher classes take, what of its queue is called before this ticket
         # (without, then with, its own class), each at its time at the window over its open
@@ -61,29 +78,33 @@ class HallEstimate(HallBase):
         per_code: dict[str, tuple[float, float, float, float]] = {}
         # When each window can first turn to this service (its visitor done, and the tickets it
         # calls first: higher classes, services it prefers), and the share of its time left
-        # for it then (newcomers who go ahead keep coming).
+        # for it then (newcomers who go ahead keep coming, so they also slow the clearing of
+        # the tickets called first: ``first`` over that share).
         free_at = []
         residuals = []  # each window's visitor: when it is done
         now, active = self.now, self.active
         for number, services, mine in serving:
             start = 0.0
             # The visitor at the window still takes the rest of its service's average, and at
-            # least a fifth of it (a visitor past the average is nearly done).
+            # least a third of it (one past the average may well take as long again).
             held_id = live[number].ticket_id if is_open else None
             if held_id is not None and (held := active.get(held_id)) is not None:
                 average = avg.get(held.service, 0.0)
                 started = held.called_at or now
                 elapsed = (now - started).total_seconds() if now is not None and started is not None else 0.0
-                start = max(average - elapsed, average / 5)
+                start = max(average - elapsed, average / 3)
             residuals.append(start)
-            cut_in = 0.0
+            cut_in = first = 0.0
             for i, code in enumerate(services):
                 figures = per_code.get(code)
                 if figures is None:
                     share = avg[code] / (open_counts.get(code) or 1)
                     by_class = by_class_of.get(code) if span else None
-                    taken = share * sum(by_class[above:]) / span if by_class else 0.0
-                    taken_same = share * by_class[priority.rank] / span if by_class else 0.0
+                    if by_class:
+                        weight = share * math.exp((counted_at[code] - span) / RATE_WINDOW_S) / norm
+                        taken, taken_same = weight * sum(by_class[above:]), weight * by_class[priority.rank]
+                    else:
+                        taken = taken_same = 0.0
                     queue = queues[code]
                     if code == service_code or not queue:
                         figures = per_code[code] = (taken, 0.0, 0.0, taken_same)
@@ -92,11 +113,12 @@ class HallEstimate(HallBase):
                         figures = per_code[code] = (taken, higher * share, (higher + same) * share, taken_same)
                 if i < mine:  # a service this window prefers: all of its line, and its newcomers
                     cut_in += figures[0] + figures[3]
-                    start += figures[2]
+                    first += figures[2]
                 else:
                     cut_in += figures[0]
-                    start += figures[1]
-            free_at.append((start, 1.0 - min(cut_in, MAX_CUT_IN)))
+                    first += figures[1]
+            left = 1.0 - min(cut_in, MAX_CUT_IN)
+            free_at.append((start + first / left, left))
         wait = next_call_s(free_at, ahead, avg[service_code])
         # Anti-starvation: a ticket that has waited ``starvation_s`` goes first at its windows.
         # The services a window prefers hold this one back until then at most, unless its own

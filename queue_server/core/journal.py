@@ -85,6 +85,9 @@ class Restored:
     ended_today: list[Ticket] = field(default_factory=list)  # 过号 or cancelled today (done: finished_today)
     window_services: dict[int, list[str]] = field(default_factory=dict)  # 潮汐窗口, as last set
     alerts: dict[str, dict] = field(default_factory=dict)  # raised and not cleared yet (hall_watch.py)
+    # (service, seconds at the window) of the last earlier business day's finished tickets, in
+    # the order they finished: where the service-time averages stood when today began.
+    earlier_service_times: list[tuple[str, float]] = field(default_factory=list)
 
     @classmethod
     def empty(cls, day: date) -> Restored:

@@ -306,6 +306,7 @@ class Store:
             # ``+status``: through the day's index, not the status one (every ticket ever finished).
             finished_today=tickets("business_day = ? AND +status = 'done'", [d]),
             ended_today=tickets("business_day = ? AND status IN ('no_show', 'cancelled')", [d]),
+            earlier_service_times=self._earlier_service_times(db, d),
             window_services={int(n): s for n, s in json.loads(self._meta(db, "window_services") or "{}").items()},
             alerts=json.loads(self._meta(db, "alerts") or "{}"),
             recent_calls=recent,
@@ -323,6 +324,20 @@ class Store:
                 for r in db.query("SELECT * FROM device_faults WHERE cleared_at IS NULL ORDER BY id")
             ],
         )
+
+    @staticmethod
+    def _earlier_service_times(db: sqlite_utils.Database, day: str) -> list[tuple[str, float]]:
+        """(service, seconds at the window) of the finished tickets of the last business day
+        before ``day``, in the order they finished; found through the day's index."""
+        return [
+            (r[0], r[1])
+            for r in db.execute(
+                "SELECT service, (julianday(finished_at) - julianday(called_at)) * 86400 FROM tickets "
+                "WHERE business_day = (SELECT max(business_day) FROM tickets WHERE business_day < ?) "
+                "AND +status = 'done' AND called_at IS NOT NULL AND finished_at IS NOT NULL ORDER BY finished_at",
+                [day],
+            )
+        ]
 
     @staticmethod
     def _meta(db: sqlite_utils.Database, key: str) -> str | None:
