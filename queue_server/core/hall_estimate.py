@@ -30,10 +30,9 @@ class HallEstimate(HallBase):
         # ``window_epoch``), and each service's opening ranges per day.
         self._windows_of: dict[str, tuple[int, ...]] = {}
         self._windows_of_config: HallConfig | None = None
-        self._open_counts: dict[str, int] = {}
-        self._open_counts_key: tuple[int, int] = (-1, -1)
+        self._open_counts: dict[str, int] | None = None
         self._serving_cache: dict[str, tuple[tuple[tuple[int, tuple[str, ...], int], ...], bool]] = {}
-        self._serving_key: tuple[int, int] = (-1, -1)
+        self._windows_key: tuple[int, int] = (-1, -1)  # what the two above were worked out for
         self._spans: dict[tuple[str, date], Spans] = {}
         self._local_for: datetime | None = None  # the hall's local time, worked out once per now
         self._local: datetime | None = None
@@ -132,10 +131,7 @@ class HallEstimate(HallBase):
         """The windows the estimate counts for a service, each with its services and the rank of
         this one among them: the open ones, or with none open all its configured windows (taken
         as idle); and whether they are open. Kept until a window changes (``window_epoch``)."""
-        key = (self.window_epoch, id(self.config))
-        if key != self._serving_key:
-            self._serving_cache.clear()
-            self._serving_key = key
+        self._check_windows_key()
         found = self._serving_cache.get(service_code)
         if found is None:
             configured = [self.config.windows[n] for n in self._windows_by_service()[service_code]]
@@ -177,15 +173,24 @@ class HallEstimate(HallBase):
 
     def _open_windows(self) -> dict[str, int]:
         """How many open windows serve each service."""
-        key = (self.window_epoch, id(self.config))
-        if key != self._open_counts_key:
+        self._check_windows_key()
+        if self._open_counts is None:
             counts: dict[str, int] = {}
             for number, w in self.config.windows.items():
                 if self.windows[number].status is WindowStatus.OPEN:
                     for code in w.services:
                         counts[code] = counts.get(code, 0) + 1
-            self._open_counts, self._open_counts_key = counts, key
+            self._open_counts = counts
         return self._open_counts
+
+    def _check_windows_key(self) -> None:
+        """Forget the figures worked out from the windows once one opened, closed or paused
+        (``window_epoch``), or the config changed."""
+        key = (self.window_epoch, id(self.config))
+        if key != self._windows_key:
+            self._serving_cache.clear()
+            self._open_counts = None
+            self._windows_key = key
 
     def _windows_by_service(self) -> dict[str, tuple[int, ...]]:
         """The windows serving each service, for the config as it stands (潮汐窗口 replace it)."""

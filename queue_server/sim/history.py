@@ -63,15 +63,46 @@ def merge(pending: Journal, journal: Journal) -> None:
     pending.events.extend(journal.events)
 
 
-class HistoryWriter:
-    """Writes simulated journals into a new database; ``add`` is the simulator's ``on_journal``."""
+class Batches:
+    """What both history writers do with the journals they take (``add`` is the simulator's
+    ``on_journal``): refuse one that is not in the past, merge them into batches of one business
+    day and at most ``BATCH_EVENTS`` events, and count them. A full batch goes to ``_hand_off``;
+    a refusal calls ``_refused`` first."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self) -> None:
         self.tickets = 0  # tickets issued
         self.events = 0  # events written (and waiting to be)
         self._pending = Journal()
         self._created = datetime.now(UTC)
+
+    def add(self, journal: Journal) -> None:
+        """Take one journal from the simulated core; written with its batch."""
+        try:
+            check_past(journal, self._created)
+        except HistoryError:
+            self._refused()
+            raise
+        if self._pending.day is not None and journal.day != self._pending.day:
+            self._hand_off()
+        merge(self._pending, journal)
+        self.events += len(journal.events)
+        self.tickets += sum(1 for e in journal.events if e.kind is EventKind.ISSUED)
+        if len(self._pending.events) >= BATCH_EVENTS:
+            self._hand_off()
+
+    def _refused(self) -> None:
+        raise NotImplementedError
+
+    def _hand_off(self) -> None:
+        raise NotImplementedError
+
+
+class HistoryWriter(Batches):
+    """Writes simulated journals into a new database, each batch one transaction."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
         self._failed = False
 
     @classmethod
@@ -105,20 +136,11 @@ class HistoryWriter:
     def path(self) -> Path:
         return self.store.path
 
-    def add(self, journal: Journal) -> None:
-        """Take one journal from the simulated core; written with the next batch."""
-        try:
-            check_past(journal, self._created)
-        except HistoryError:
-            self._failed = True
-            raise
-        if self._pending.day is not None and journal.day != self._pending.day:
-            self.flush()
-        merge(self._pending, journal)
-        self.events += len(journal.events)
-        self.tickets += sum(1 for e in journal.events if e.kind is EventKind.ISSUED)
-        if len(self._pending.events) >= BATCH_EVENTS:
-            self.flush()
+    def _refused(self) -> None:
+        self._failed = True
+
+    def _hand_off(self) -> None:
+        self.flush()
 
     def flush(self) -> None:
         """Write what was added since the last flush, in one transaction."""

@@ -18,12 +18,10 @@ import multiprocessing
 import pickle
 import queue
 import signal
-from datetime import UTC, datetime
 from pathlib import Path
 
 from queue_server.core.journal import Journal
-from queue_server.core.model import EventKind
-from queue_server.sim.history import BATCH_EVENTS, HistoryError, HistoryWriter, check_past, merge
+from queue_server.sim.history import Batches, HistoryError, HistoryWriter
 
 QUEUED_BATCHES = 3
 _STARTUP_S = 60.0  # the child imports the store and opens the file: seconds, even on a slow disk
@@ -52,16 +50,14 @@ def _child(path: str, batches, replies) -> None:
     replies.put(("closed", ""))
 
 
-class HistoryProcess:
+class HistoryProcess(Batches):
     """``HistoryWriter``'s interface (``add``, ``close``, ``tickets``, ``events``, ``path``),
-    with the writing done by a child process."""
+    with the writing done by a child process. A day that is not in the past is refused and the
+    file removed, as ``HistoryWriter`` does."""
 
     def __init__(self, path: Path) -> None:
+        super().__init__()
         self.path = path
-        self.tickets = 0
-        self.events = 0
-        self._pending = Journal()
-        self._created = datetime.now(UTC)
         context = multiprocessing.get_context("spawn")  # a fresh interpreter: no copied locks
         self._batches = context.Queue(maxsize=QUEUED_BATCHES)
         self._replies = context.Queue()
@@ -82,22 +78,6 @@ class HistoryProcess:
             raise HistoryError(message)
         return writer
 
-    def add(self, journal: Journal) -> None:
-        """Take one journal from the simulated core; handed to the child with its batch. A day
-        that is not in the past is refused and the file removed, as ``HistoryWriter`` does."""
-        try:
-            check_past(journal, self._created)
-        except HistoryError:
-            self._abandon()
-            raise
-        if self._pending.day is not None and journal.day != self._pending.day:
-            self._send()
-        merge(self._pending, journal)
-        self.events += len(journal.events)
-        self.tickets += sum(1 for e in journal.events if e.kind is EventKind.ISSUED)
-        if len(self._pending.events) >= BATCH_EVENTS:
-            self._send()
-
     def close(self) -> None:
         """Hand over the rest, wait for the child to write it and close the file. Raises
         ``HistoryError`` when the child failed."""
@@ -105,7 +85,7 @@ class HistoryProcess:
             return
         self._closed = True
         try:
-            self._send()
+            self._hand_off()
             self._put(None)
             kind, message = self._reply(None)
         finally:
@@ -113,7 +93,7 @@ class HistoryProcess:
         if kind != "closed":
             raise HistoryError(message)
 
-    def _abandon(self) -> None:
+    def _refused(self) -> None:
         """Stop the child at once and remove its file: nothing of it is to be kept."""
         self._closed = True
         self._process.terminate()
@@ -121,7 +101,7 @@ class HistoryProcess:
         for leftover in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm"), Path(f"{self.path}-journal")):
             leftover.unlink(missing_ok=True)
 
-    def _send(self) -> None:
+    def _hand_off(self) -> None:
         if self._pending:
             self._put(pickle.dumps(self._pending, pickle.HIGHEST_PROTOCOL))
         self._pending = Journal()
