@@ -108,7 +108,7 @@ def test_learned_service_times_outlast_the_day_and_a_restart(tmp_path):
             state.act(tid, "finish", "clerk:clerk1", at + timedelta(minutes=4), window=1)
         store.persist(state.take_journal())
         learned = state.avg_service_s["hukou"]
-        assert 240 < learned < 0.2 * 600 + 0.8 * 240 + 1
+        assert learned == pytest.approx(240 + (600 - 240) * 0.8**10)  # ten steps of weight 0.2
         # The next morning the same process goes on from what it learned ...
         next_morning = OPENING + timedelta(days=1)
         state.advance(next_morning)
