@@ -48,23 +48,28 @@ def _validator(operation: str, status: int) -> jsonschema.protocols.Validator | 
     return jsonschema.Draft202012Validator(schema) if schema is not None else None
 
 
-def response_schema(operation: str, status: int) -> tuple[bool, dict[str, Any] | None]:
+def response_schema(
+    operation: str, status: int, media_type: str = "application/json"
+) -> tuple[bool, dict[str, Any] | None]:
     """(documented, JSON schema or None for a body that is not JSON) of an answer."""
     op = BY_NAME[operation]
     documented = DOC["paths"][op.path][op.method.lower()]["responses"].get(str(status))
     if documented is None:
         return False, None
+    if media_type != "application/json" and media_type in op.files:
+        return media_type in documented.get("content", {}), None  # a file the operation declares
     content = documented.get("content", {}).get("application/json")
     if content is None:
         return True, None
     return True, {**_local_refs(content["schema"]), "$defs": _DEFS}
 
 
-def violation(operation: str, status: int, body: bytes | None) -> str | None:
+def violation(operation: str, status: int, body: bytes | None, media_type: str = "application/json") -> str | None:
     """Why an answer breaks the contract, or None."""
-    documented, schema = response_schema(operation, status)
+    documented, schema = response_schema(operation, status, media_type)
     if not documented:
-        return f"{operation}: status {status} is not documented"
+        shown = "" if media_type == "application/json" else f" ({media_type})"
+        return f"{operation}: status {status}{shown} is not documented"
     if schema is None or status in (101, 204):
         return None
     try:
@@ -82,7 +87,7 @@ async def check_contract(request: web.Request, handler):
     if name in BY_NAME:
         SEEN[name].add(response.status)
         body = response.body if isinstance(response, web.Response) else None
-        problem = violation(name, response.status, body if isinstance(body, bytes) else None)
+        problem = violation(name, response.status, body if isinstance(body, bytes) else None, response.content_type)
         if problem:
             request.app[VIOLATIONS].append(problem)
     return response

@@ -118,6 +118,8 @@ def test_every_route_of_the_app_comes_from_the_table(hall):
         "display_asset",
         "clerk_page",
         "admin_page",
+        "reports_page",
+        "monthly_report_page",
         "rate_page",
         "staff_asset",
         "guides_page",

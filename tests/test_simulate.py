@@ -178,3 +178,42 @@ def test_priority_mix_follows_the_profile(day):
     for v in day.visits:
         shares[v.priority] += 1
     assert 0.05 < shares[Priority.ELDERLY] / len(day.visits) < 0.11
+
+
+def test_visitors_rate_on_the_tablets_and_the_manager_closes_the_follow_ups(config):
+    """好差评 through the core: every served visitor of the profile rates, long waits rate low more
+    often, each low rating opens a follow-up that is closed on a later working day; and the
+    ratings change nothing else in the day (their draws are their own)."""
+    import dataclasses
+    import tomllib
+
+    raw = tomllib.loads((SAMPLE / "arrivals.toml").read_text(encoding="utf-8"))
+    raw["ratings"] = {"share": 1.0, "levels": {5: 0.5, 2: 0.5}, "low_after_target": 9, "followup_max_working_days": 1}
+    rating = profile_from_dict(raw, config)
+    journals = []
+    sim = Simulation(config, rating, StaffingPlan(), seed=7, on_journal=journals.append)
+    monday, tuesday = TUESDAY - timedelta(days=1), TUESDAY
+    first = sim.run_day(monday)
+    sim.run_day(tuesday)  # its start closes Monday's follow-ups (one working day later)
+    sim.finish(tuesday)
+    ratings = [r for j in journals for r in j.ratings if r.business_day == monday]
+    followups = {f.id: f for j in journals for f in j.followups.values()}
+    served = [t for t in first.tickets.values() if t.status is Status.DONE]
+    assert len(ratings) == len(served) > 1000  # share 1: everyone served rated, once
+    assert {r.level for r in ratings} == {5, 2}
+    waits = {v.ticket_id: v.called_s - v.arrive_s for v in first.visits if v.called_s is not None}
+    long = [r for r in ratings if waits[r.ticket_id] > config.rules.wait_target_s]
+    short = [r for r in ratings if waits[r.ticket_id] <= config.rules.wait_target_s]
+    low_share = lambda rs: sum(r.level == 2 for r in rs) / len(rs)  # noqa: E731
+    assert low_share(long) > 0.8 > 0.6 > low_share(short) > 0.4  # 9:1 against 1:1
+    assert all(r.reasons == ("等候时间",) for r in long if r.level == 2)
+    monday_followups = [f for f in followups.values() if f.opened_at.date() == monday]
+    assert len(monday_followups) == sum(r.level == 2 for r in ratings)
+    assert all(f.closed_at is not None and f.closed_at.date() == tuesday for f in monday_followups)
+
+    # Without ratings, the same seed gives the same visitors, waits and estimates.
+    plain = Simulation(config, dataclasses.replace(rating, rating_share=0.0), StaffingPlan(), seed=7)
+    again = plain.run_day(monday)
+    assert [(v.ticket_id, v.called_s, v.estimate_s) for v in again.visits] == [
+        (v.ticket_id, v.called_s, v.estimate_s) for v in first.visits
+    ]

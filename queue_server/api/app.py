@@ -34,6 +34,7 @@ from queue_server.runtime.engine import Engine
 from queue_server.runtime.hub import RECENT_EVENTS_KEPT, Hub
 from queue_server.runtime.notifier import Notifier
 from queue_server.runtime.phone_watch import PhoneWatch
+from queue_server.runtime.rollups import RollupKeeper
 from queue_server.store import accounts
 from queue_server.store.database import Store
 
@@ -119,6 +120,7 @@ def init_app(
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_engine_ctx)
     app.cleanup_ctx.append(_notifier_ctx)
+    app.cleanup_ctx.append(_rollup_ctx)
     app.cleanup_ctx.append(warmup_ctx)
     app[appkeys.SMS_LIMIT] = SlidingWindow(config.notify.signups_per_minute, WINDOW_S)
     app.on_shutdown.append(_close_sockets)
@@ -174,6 +176,16 @@ async def _notifier_ctx(app: web.Application) -> AsyncIterator[None]:
     app[appkeys.NOTIFIER] = notifier
     yield
     await notifier.stop()
+
+
+async def _rollup_ctx(app: web.Application) -> AsyncIterator[None]:
+    """统计分析: closed days are folded into the report rollup in the background."""
+    files = app[appkeys.FILES]
+    keeper = RollupKeeper(app[appkeys.STORE].path, lambda: files.config, app[appkeys.CLOCK])
+    keeper.start()
+    app[appkeys.ROLLUPS] = keeper
+    yield
+    await keeper.stop()
 
 
 async def _close_sockets(app: web.Application) -> None:

@@ -16,6 +16,7 @@ from queue_server.runtime.engine import Engine
 from queue_server.runtime.hub import Hub
 from queue_server.runtime.notifier import Notifier
 from queue_server.runtime.phone_watch import PhoneWatch
+from queue_server.runtime.rollups import RollupKeeper
 from queue_server.store.database import Store
 
 # The config the app was built with (socket caps, kiosk limits). Handlers read the running one,
@@ -35,3 +36,4 @@ EVENT_SOCKETS = web.AppKey("event_sockets", SocketGate)  # open /api/events sock
 PHONE_WATCH = web.AppKey("phone_watch", PhoneWatch)  # which tickets visitors follow on their phones
 NOTIFIER = web.AppKey("notifier", Notifier)  # 短信提醒 (runtime/notifier.py)
 SMS_LIMIT = web.AppKey("sms_limit", SlidingWindow)  # numbers left or withdrawn per client address
+ROLLUPS = web.AppKey("rollups", RollupKeeper)  # closed days folded for 统计分析 (runtime/rollups.py)

@@ -588,3 +588,67 @@ class Guide(GuideShort):
     where: str = Field(description="The windows serving it and where they are.")
     page_path: str = Field(description="The item's public page, /guides/CODE.")
     page_url: str | None = Field(description="page_path on the hall's public_url.")
+
+
+# ---------------------------------------------------------------- 统计分析 (GET /api/reports)
+
+
+class ReportPeriod(_Out):
+    from_: date = Field(alias="from", description="The first day asked for.")
+    to: date = Field(description="The last day asked for (the data may end earlier: see data_to).")
+    days_with_data: int = Field(description="Days of the period with tickets (matching the filters).")
+    data_from: date = Field(description="The first business day the hall has tickets for.")
+    data_to: date
+    by: Literal["service", "department", "window", "clerk", "hour", "weekday", "day"]
+    filters: dict[str, str | int] = Field(description="department, service, window, priority, as given.")
+    wait_target_s: int = Field(description="[rules] wait_target_minutes, in seconds.")
+
+
+class ReportRow(_Out):
+    key: str | int | None = Field(
+        description="The group: a service or department code, a window number, a "
+        "login, an hour 0-23, a weekday 1-7 (Monday 1), a date; null for tickets "
+        "that reached no window or clerk, and for the total."
+    )
+    label: str = Field(description="The group in Chinese, as the page and the files show it.")
+    issued: int
+    served: int
+    no_show: int
+    cancelled: int
+    expired: int = Field(description="Still waiting when the day ended.")
+    transferred_in: int
+    transferred_out: int
+    wait_mean_s: float | None = Field(description="From taking the ticket to the first call.")
+    wait_median_s: float | None
+    wait_p90_s: int | None = Field(description="Nearest rank: a wait some visitor really had.")
+    wait_max_s: int | None
+    within_target_share: float | None = Field(description="Called within wait_target_s, over all called.")
+    service_mean_s: float | None = Field(description="From the last call to 办结, served tickets.")
+    service_p90_s: int | None
+    ratings: int
+    ratings_5: int = Field(description="非常满意")
+    ratings_4: int = Field(description="满意")
+    ratings_3: int = Field(description="基本满意")
+    ratings_2: int = Field(description="不满意")
+    ratings_1: int = Field(description="非常不满意")
+    satisfaction_rate: float | None = Field(description="满意率: 满意 or 非常满意 over all ratings.")
+    rating_coverage: float | None = Field(description="Ratings over tickets served.")
+    low_ratings: int
+    followups_on_time: int = Field(description="Low ratings whose follow-up closed by its due day.")
+    followups_late: int
+    followups_open: int
+
+
+class ReportArrivals(_Out):
+    weekday: int = Field(ge=1, le=7)
+    hour: int = Field(ge=0, le=23)
+    issued: int
+
+
+class Report(_Out):
+    period: ReportPeriod
+    rows: list[ReportRow]
+    total: ReportRow
+    arrivals: list[ReportArrivals] | None = Field(
+        description="With arrivals=1: tickets issued per weekday and hour (the heatmap); else null."
+    )

@@ -75,6 +75,8 @@ def _responses(op: Operation) -> dict[str, Any]:
         out["200"] = {"description": op.summary, "content": {op.media_type: binary}}
     elif op.response is not None:
         content = {"application/json": {"schema": {"$ref": REF.format(model=op.response.__name__)}}}
+        for media_type in op.files:  # the same answer as a file (format=csv, format=xlsx)
+            content[media_type] = {"schema": {"type": "string", "contentMediaType": media_type}}
         out[str(op.status)] = {"description": op.summary, "content": content}
         if op.status == 201:  # a repeated request (same request_id) answers the first result
             out["200"] = {"description": "The same request again: the first answer.", "content": content}

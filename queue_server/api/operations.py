@@ -7,10 +7,11 @@ scopes before any handler runs, ``openapi.py`` writes the OpenAPI document from 
 
 from __future__ import annotations
 
-from queue_server.api import events, feedback, hall, notify, phone, reception, session, staff, tickets, windows
+from queue_server.api import events, feedback, hall, notify, phone, reception, reports, session, staff, tickets, windows
 from queue_server.api import models as m
 from queue_server.api.routes import EVERYONE, Operation, QueryParam, Scope, roles
-from queue_server.core.model import TicketAction
+from queue_server.core.model import Priority, TicketAction
+from queue_server.core.report_figures import Grouping
 from queue_server.store.accounts import Role
 
 A, K, D, E = Role.ANONYMOUS, Role.KIOSK, Role.DISPLAY, Role.EVALUATOR
@@ -471,6 +472,30 @@ OPERATIONS: tuple[Operation, ...] = (
         roles(M, ADMIN),
         response=m.Overview,
         tags=("hall",),
+    ),
+    Operation(
+        "reports",
+        "GET",
+        "/api/reports",
+        reports.get_reports,
+        "统计分析: a period's figures per service, department, window, clerk, hour, weekday or day, with "
+        "the total; as JSON, or as CSV (UTF-8 with BOM) or XLSX (a sheet per grouping) with format=.",
+        roles(M, ADMIN),
+        response=m.Report,
+        errors=("invalid_period", "outside_data", "unknown_grouping", "invalid_filter", "invalid_request"),
+        files=(reports.CSV, reports.XLSX),
+        tags=("reports",),
+        query=(
+            QueryParam("from", {"type": "string", "format": "date"}, "first day (default: the 1st of this month)"),
+            QueryParam("to", {"type": "string", "format": "date"}, "last day (default: today)"),
+            QueryParam("by", {"type": "string", "enum": [g.value for g in Grouping]}, "the rows (default: service)"),
+            QueryParam("department", {"type": "string"}, "only this department's services"),
+            QueryParam("service", {"type": "string"}, "only this service"),
+            QueryParam("window", {"type": "integer"}, "only this window"),
+            QueryParam("priority", {"type": "string", "enum": [p.value for p in Priority]}, "only this class"),
+            QueryParam("format", {"type": "string", "enum": ["json", "csv", "xlsx"]}, "default: json"),
+            QueryParam("arrivals", {"type": "string", "enum": ["0", "1"]}, "1: the weekday × hour heatmap too"),
+        ),
     ),
     Operation(
         "notifier",

@@ -88,6 +88,9 @@ def setup_pages(app: web.Application) -> None:
     r.add_get(r"/display/static/{name:[a-z0-9.-]+}", _asset(LOBBY_ASSETS), name="display_asset")
     r.add_get("/clerk", _page(WEB, "clerk.html", _PAGE_HEADERS), name="clerk_page")
     r.add_get("/admin", _page(WEB, "admin.html", _PAGE_HEADERS), name="admin_page")
+    # 统计分析 and the printable 部门月报: pages of the report API (which checks the role).
+    r.add_get("/admin/reports", _page(WEB, "reports.html", _PAGE_HEADERS), name="reports_page")
+    r.add_get("/admin/reports/monthly", _page(WEB, "monthly.html", _PAGE_HEADERS), name="monthly_report_page")
     r.add_get(r"/rate/{number:\d+}", _page(WEB, "rate.html", _PAGE_HEADERS), name="rate_page")
     r.add_get(r"/static/{name:[a-z0-9.-]+}", _asset(STAFF_ASSETS), name="staff_asset")
     # 服务指南 for the public (网上事项公示): the list, and one item by its code.

@@ -131,6 +131,7 @@ class Operation:
     errors: tuple[str, ...] = ()  # the domain error codes it can send (auth and body errors are added)
     query: tuple[QueryParam, ...] = ()
     media_type: str = "application/json"  # text/html for the status page
+    files: tuple[str, ...] = ()  # other media types the JSON answer may come as (a report's CSV, XLSX)
     description: str = ""
     tags: tuple[str, ...] = field(default=())
 

@@ -5,7 +5,7 @@ nobody sees a traceback for a mistake in a config file or a duplicate login. ``h
 adds the device drivers' and the clients' commands to the same group.
 """
 
-from . import accounts, records, reload, serve, simulate  # noqa: F401  (each module registers its commands)
+from . import accounts, records, reload, reports, serve, simulate  # noqa: F401  (each module registers its commands)
 from .base import main
 
 __all__ = ["main"]

@@ -38,6 +38,19 @@ def _arrivals_path(config_path: Path | None, arrivals: Path | None) -> Path:
     raise click.UsageError(f"no arrival profile: pass --arrivals PROFILE.toml (none at {beside})")
 
 
+def _fold_history(path: Path, config) -> None:
+    """The written days, folded for 统计分析 (``store/rollup.py``), so reports on it are fast at once."""
+    from queue_server.commands.reports import fold
+    from queue_server.store import open_database
+
+    db = open_database(path)
+    try:
+        days, cells, seconds = fold(db, config, every=False)
+    finally:
+        db.close()
+    click.echo(f"history: {days} day(s) folded into {cells} report cells in {seconds:.1f} s", err=True)
+
+
 @main.command("simulate")
 @click.option(
     "--config",
@@ -159,6 +172,7 @@ def simulate_command(
                 figures = simulate(config, profile, plan, seed, first, days, target_s, policy, writer.add)
             finally:
                 writer.close()
+            _fold_history(write_history, config)
         except HistoryError as exc:
             raise click.ClickException(str(exc)) from None
     else:

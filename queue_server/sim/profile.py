@@ -20,6 +20,12 @@ A TOML file (the sample hall's is ``config/sample/arrivals.toml``)::
     transfer_share = 0.01       # served tickets the clerk transfers to another service
     priority = { elderly = 0.08, appointment = 0.02, green_channel = 0.005 }
 
+    [ratings]                   # 好差评 on the window's tablet (off without this table)
+    share = 0.45                # served visitors who rate
+    levels = { 5 = 0.9, 4 = 0.07, 3 = 0.02, 2 = 0.007, 1 = 0.003 }
+    low_after_target = 4        # who waited past [rules] wait_target_minutes rates 2 or 1 this much more often
+    followup_max_working_days = 20   # each low rating's follow-up is closed 1..this many working days later
+
     [services]                  # tickets per day on a weekday of factor 1
     "hz-idcard" = 180
     "hz-hukou" = { per_day = 60, minutes = 9, no_show = 0.06, shape = { ... } }
@@ -107,6 +113,20 @@ class _Visitors(_Strict):
         return value
 
 
+class _Ratings(_Strict):
+    share: float = Field(0.0, ge=0, le=1)
+    levels: dict[int, float] = Field(default_factory=lambda: {5: 0.9, 4: 0.07, 3: 0.02, 2: 0.007, 1: 0.003})
+    low_after_target: float = Field(4.0, ge=1, le=100)
+    followup_max_working_days: int = Field(20, ge=1, le=60)
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, value: dict[int, float]) -> dict[int, float]:
+        if set(value) - {1, 2, 3, 4, 5} or any(v < 0 for v in value.values()) or not sum(value.values()):
+            raise ValueError("levels are 1 to 5, each with a weight of 0 or more, not all 0")
+        return value
+
+
 class _Service(_Strict):
     per_day: float = Field(ge=0)
     minutes: float | None = Field(None, gt=0, le=480)  # the real mean service time; default avg_minutes
@@ -121,6 +141,7 @@ class _ProfileFile(_Strict):
     day: _Day
     month_start: _MonthStart = Field(default_factory=_MonthStart)
     visitors: _Visitors = Field(default_factory=_Visitors)
+    ratings: _Ratings = Field(default_factory=_Ratings)
     services: dict[str, float | _Service]
 
 
@@ -147,6 +168,10 @@ class ArrivalProfile:
     patience_s: float
     transfer_share: float
     priority_shares: dict[Priority, float]  # the classes other than normal
+    rating_share: float = 0.0  # served visitors who rate on the tablet (0: nobody)
+    rating_levels: tuple[tuple[int, float], ...] = ()  # (level, weight)
+    low_rating_after_target: float = 1.0
+    followup_max_working_days: int = 20
 
 
 def _slots(shape: dict[str, float]) -> tuple[float, ...]:
@@ -194,6 +219,10 @@ def profile_from_dict(raw: dict[str, Any], config: HallConfig, source: str = "<p
         patience_s=v.patience_minutes * 60,
         transfer_share=v.transfer_share,
         priority_shares={k: share for k, share in v.priority.items() if k is not Priority.NORMAL},
+        rating_share=parsed.ratings.share,
+        rating_levels=tuple(sorted(parsed.ratings.levels.items(), reverse=True)),
+        low_rating_after_target=parsed.ratings.low_after_target,
+        followup_max_working_days=parsed.ratings.followup_max_working_days,
     )
 
 

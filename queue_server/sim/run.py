@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from queue_server.core.feedback import LOW, REASONS, add_working_days
 from queue_server.core.hall import HallState
 from queue_server.core.journal import Journal, Restored
 from queue_server.core.model import HallConfig, Priority, Status, TicketAction
@@ -78,6 +79,7 @@ class Simulation:
     # Called with each journal the core hands over (the history writer stores them).
     on_journal: Callable[[Journal], None] | None = None
     state: HallState | None = field(default=None, init=False)
+    followups_due: dict[int, date] = field(default_factory=dict, init=False)  # follow-up id -> closed that day
 
     def run_day(self, day: date) -> DayResult:
         """Simulate one business day (from the day's start to its end), on the state the previous
@@ -89,7 +91,7 @@ class Simulation:
                 business_day(midnight + timedelta(hours=12), self.config.timezone, self.config.day_start)
             )
             self.state = HallState(self.config, restored, **({"policy": self.policy} if self.policy else {}))
-        return _Day(self, day, midnight, rng).run()
+        return _Day(self, day, midnight, rng, random.Random(f"{self.seed}:{day.isoformat()}:ratings")).run()
 
     def finish(self, after: date) -> None:
         """Turn the last simulated day over: what still waits expires, as at a real day's end."""
@@ -111,8 +113,10 @@ class Simulation:
 class _Day:
     """One day's heap of happenings, worked through in time order."""
 
-    def __init__(self, sim: Simulation, day: date, midnight: datetime, rng: random.Random) -> None:
-        self.sim, self.day, self.midnight, self.rng = sim, day, midnight, rng
+    def __init__(
+        self, sim: Simulation, day: date, midnight: datetime, rng: random.Random, rating_rng: random.Random
+    ) -> None:
+        self.sim, self.day, self.midnight, self.rng, self.rating_rng = sim, day, midnight, rng, rating_rng
         self.config, self.state = sim.config, sim.state
         self.heap: list[tuple[float, int, int, object]] = []
         self.order = 0
@@ -142,7 +146,9 @@ class _Day:
         return self._now
 
     def run(self) -> DayResult:
-        self.state.advance(datetime.combine(self.day, self.config.day_start, self.config.timezone))
+        start = datetime.combine(self.day, self.config.day_start, self.config.timezone)
+        self.state.advance(start)
+        self._close_followups(start)
         self.sim._hand_over()
         self._plan_windows()
         self._plan_arrivals()
@@ -337,7 +343,34 @@ class _Day:
             self._wake(target, at)
             return
         self.state.act(ticket_id, TicketAction.FINISH, f"clerk:sim{number}", now)
+        self._rate(number, visit, now)
         self._leave(number, at)
+
+    def _rate(self, number: int, visit: Visit, now: datetime) -> None:
+        """Perhaps 好差评 on the window's tablet; a long wait makes a low one likelier."""
+        profile = self.sim.profile
+        if not profile.rating_share or self.rating_rng.random() >= profile.rating_share:
+            return
+        waited_long = (visit.called_s or visit.arrive_s) - visit.arrive_s > self.config.rules.wait_target_s
+        boost = profile.low_rating_after_target if waited_long else 1.0
+        levels = [level for level, _ in profile.rating_levels]
+        weights = [w * (boost if level in LOW else 1.0) for level, w in profile.rating_levels]
+        level = self.rating_rng.choices(levels, weights)[0]
+        reasons: tuple[str, ...] = ()
+        if level in LOW:
+            reasons = ("等候时间",) if waited_long else (self.rating_rng.choice(REASONS),)
+        self.state.rate(number, level, reasons, f"evaluator:sim{number}", now)
+        if level in LOW:
+            later = self.rating_rng.randint(1, profile.followup_max_working_days)
+            closing = add_working_days(self.day, later, self.config.calendar)
+            self.sim.followups_due[self.state.next_followup_id - 1] = closing
+
+    def _close_followups(self, at: datetime) -> None:
+        """The hall manager closes the follow-ups due to be closed today (some after their due day)."""
+        due = self.sim.followups_due
+        for followup_id in sorted(f for f, day in due.items() if day <= self.day):
+            del due[followup_id]
+            self.state.close_followup(followup_id, "已电话回访，说明情况并致歉", "manager:sim", at)
 
     def _no_show(self, at: float, payload: tuple[int, int]) -> None:
         number, ticket_id = payload

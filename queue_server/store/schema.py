@@ -294,6 +294,39 @@ def _v8_notify(db: sqlite_utils.Database) -> None:
     db["notify_deliveries"].create_index(["sink", "state"])
 
 
+def _report_table(db: sqlite_utils.Database, name: str, keys: dict[str, type], not_null: set[str]) -> None:
+    """A rollup table: its keys, then the same figures as every other (``store/rollup.py``)."""
+    db[name].create(
+        {
+            **keys,
+            **dict.fromkeys(("issued", "served", "no_show", "cancelled", "expired"), int),
+            **dict.fromkeys(("transferred_in", "transferred_out"), int),
+            "waits": bytes,  # the waits until the first call, whole seconds, array('I'), sorted
+            "service_times": bytes,  # the served visitors' times at the window, the same way
+            **{f"ratings_{level}": int for level in range(1, 6)},
+        },
+        not_null=not_null,
+    )
+
+
+def _v9_reports(db: sqlite_utils.Database) -> None:
+    """统计分析 over years: closed business days folded three ways (``store/rollup.py``), so a
+    report reads a few hundred rows a day, or a month, instead of the tickets and their events."""
+    cell = {"service": str, "department": str, "window": int, "clerk": str, "priority": str, "hour": int}
+    # Per day and hour of issue: the finest, for short periods and the weekday × hour arrivals.
+    _report_table(db, "report_cells", {"day": str, "weekday": int, **cell}, {"day", "weekday", "service", "hour"})
+    db["report_cells"].create_index(["day"])
+    # Per day, without the hour and the clerk: reports by day and by weekday.
+    day_keys = {"day": str, "weekday": int, "service": str, "department": str, "window": int, "priority": str}
+    _report_table(db, "report_days", day_keys, {"day", "weekday", "service"})
+    db["report_days"].create_index(["day"])
+    # Per month (YYYY-MM), of the days folded so far: the whole months of a long period.
+    _report_table(db, "report_months", {"month": str, **cell}, {"month", "service", "hour"})
+    db["report_months"].create_index(["month"])
+    # Which days are folded, from how many tickets: a day is read from the rollup only if here.
+    db["report_rollups"].create({"day": str, "tickets": int, "rolled_at": str}, pk="day", not_null={"tickets"})
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_status_links_and_faults,
@@ -303,6 +336,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v6_visits,
     _v7_ticket_clerk,
     _v8_notify,
+    _v9_reports,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
