@@ -176,6 +176,7 @@ async def test_every_figure_of_a_known_history_before_and_after_the_fold(hall):
     assert _by_key(live[Grouping.HOUR])[9]["label"] == "09:00-10:00"
     windows = _by_key(live[Grouping.WINDOW])
     assert (windows[None]["label"], windows[None]["cancelled"], windows[None]["expired"]) == ("未到窗口", 1, 1)
+    assert (windows[1]["transferred_out"], windows[1]["transferred_in"], windows[None]["transferred_in"]) == (1, 1, 0)
     assert (windows[1]["served"], windows[4]["served"]) == (3, 1)
     clerks = _by_key(live[Grouping.CLERK])
     assert (clerks["clerk1"]["served"], clerks["clerk1"]["transferred_out"], clerks["clerk4"]["ratings_4"]) == (3, 1, 1)

@@ -121,8 +121,8 @@ def day_rows(db: sqlite_utils.Database, day: str, config: HallConfig) -> list[Gr
       window and clerk it ended with.
     - The *wait* runs from taking the ticket to its first call (a 过号 called back, or a
       transferred visitor, does not wait twice); the *service time* from the last call to 办结.
-    - A transfer counts out of the service it left, at the window that sent it, and into the one
-      it went to.
+    - A transfer counts out of the service it left, at the window and clerk that sent it, and
+      into the one it went to, at the window and clerk the ticket ended with.
     """
     cells = _Cells(day, config)
     tz = config.timezone
@@ -133,14 +133,14 @@ def day_rows(db: sqlite_utils.Database, day: str, config: HallConfig) -> list[Gr
         ).fetchall()
     )
     ratings = dict(db.execute("SELECT ticket_id, level FROM ratings WHERE business_day = ?", [day]).fetchall())
-    tickets: dict[int, tuple[str, int]] = {}  # id -> (priority, hour)
+    tickets: dict[int, tuple[str, int, int | None, str | None]] = {}  # id -> (priority, hour, window, clerk)
     for tid, service, original, priority, status, issued_at, called_at, finished_at, window, clerk in db.execute(
         "SELECT id, service, original_service, priority, status, issued_at, called_at, finished_at, window, clerk "
         "FROM tickets WHERE business_day = ?",
         [day],
     ):
         hour = _hour(issued_at, tz)
-        tickets[tid] = (priority, hour)
+        tickets[tid] = (priority, hour, window, clerk)
         ended = cells.at(service, window, clerk, priority, hour)
         cells.at(original or service, window, clerk, priority, hour).counts["issued"] += 1
         if status in ("done", "no_show", "cancelled", "expired"):
@@ -159,11 +159,11 @@ def day_rows(db: sqlite_utils.Database, day: str, config: HallConfig) -> list[Gr
         "SELECT ticket_id, service, window, actor, data FROM events WHERE business_day = ? AND kind = 'transferred'",
         [day],
     ):
-        priority, hour = tickets.get(tid, ("normal", 0))
+        priority, hour, ended_window, ended_clerk = tickets.get(tid, ("normal", 0, None, None))
         from_service = json.loads(data or "{}").get("from_service")
         if from_service:
             cells.at(from_service, window, _clerk(actor), priority, hour).counts["transferred_out"] += 1
-        cells.at(service, None, None, priority, hour).counts["transferred_in"] += 1
+        cells.at(service, ended_window, ended_clerk, priority, hour).counts["transferred_in"] += 1
     return list(cells.cells.values())
 
 
