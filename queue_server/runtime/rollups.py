@@ -29,7 +29,6 @@ class RollupKeeper:
         self.db_path = db_path
         self.config = config  # the live config: departments as the hall has them now
         self.clock = clock
-        self.days_folded = 0
         self._stop = threading.Event()  # seen by the folding thread between days
         self._stopped = asyncio.Event()  # wakes the loop from its wait
         self._task: asyncio.Task | None = None
@@ -47,7 +46,6 @@ class RollupKeeper:
                     break
                 rollup.roll_up(db, [day], config, now)
                 folded += 1
-            self.days_folded += folded
             if folded:
                 _LOGGER.info("统计: folded %d closed business day(s) into the report rollup", folded)
             return folded

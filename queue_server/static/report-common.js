@@ -30,9 +30,24 @@ const Reports = (() => {
     return value.toLocaleString("zh-CN");
   };
 
+  // The sign-in form, the same on both report pages: made here, first in <main>.
+  function loginForm() {
+    const el = Staff.el;
+    const form = el("form", { id: "login", class: "card login hidden" },
+      el("h2", {}, "大厅管理人员登录"),
+      el("label", { for: "login-name" }, "账号"),
+      el("input", { id: "login-name", autocomplete: "username", required: "" }),
+      el("label", { for: "login-password" }, "密码"),
+      el("input", { id: "login-password", type: "password", autocomplete: "current-password", required: "" }),
+      el("div", { id: "login-error", class: "message error hidden", role: "alert" }),
+      el("button", { class: "primary", type: "submit" }, "登录"));
+    document.querySelector("main").prepend(form);
+  }
+
   // The page's own sign-in (the token lives in this tab, as on /admin): the API answers 401 when
   // it is missing or over, and the page then asks for the account again.
   function guard(onReady) {
+    loginForm();
     const signedIn = () => {
       $("login").classList.add("hidden");
       $("view").classList.remove("hidden");

@@ -20,8 +20,6 @@ from queue_server.core.model import HallConfig
 from queue_server.core.report_figures import COUNTS, LEVELS, WEEKDAYS, Group, Grouping
 from queue_server.store import rollup
 
-#: Each grouping as a column of the rollup tables (``by=day`` and ``by=weekday`` read ``report_days``).
-_COLUMN = {g: g.value for g in Grouping}
 FILTERS = ("department", "service", "window", "priority")
 
 
@@ -70,7 +68,7 @@ def _matches(cell: rollup.Grain, filters: dict[str, Any]) -> bool:
 
 
 def _group_key(cell: Any, by: Grouping) -> Any:
-    return getattr(cell, _COLUMN[by])
+    return getattr(cell, by.value)  # a grouping is named as the column (and attribute) it reads
 
 
 def _month_split(first: date, last: date) -> tuple[list[str], list[tuple[date, date]]]:
@@ -134,7 +132,7 @@ def gather(db: sqlite_utils.Database, config: HallConfig, q: Query) -> Gathered:
             found = groups[key] = Group()
         return found
 
-    column = _COLUMN[q.by]
+    column = q.by.value
     days = ("day BETWEEN ? AND ?", [q.first.isoformat(), q.last.isoformat()])
     if q.by in (Grouping.DAY, Grouping.WEEKDAY):
         _sum_table(db, "report_days", column, days, q, group)
@@ -210,8 +208,7 @@ def _add_followups(db: sqlite_utils.Database, config: HallConfig, q: Query, grou
     ).fetchall()
     for key, still_open, on_time, late in rows:
         if q.by is Grouping.DEPARTMENT:
-            known = config.services.get(key)
-            key = known.department if known else rollup.UNKNOWN_DEPARTMENT
+            key = rollup.department_of(config, key)
         g = group(key)
         g.followups_open += still_open
         g.followups_on_time += on_time

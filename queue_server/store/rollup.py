@@ -41,6 +41,12 @@ FIGURE_COLUMNS = (*COUNTS, *(f"ratings_{level}" for level in LEVELS))
 UNKNOWN_DEPARTMENT = ""  # a service the config no longer has
 
 
+def department_of(config: HallConfig, service: str) -> str:
+    """The department a service belongs to in ``config`` (``UNKNOWN_DEPARTMENT`` if gone)."""
+    known = config.services.get(service)
+    return known.department if known else UNKNOWN_DEPARTMENT
+
+
 @dataclass
 class Grain:
     """One (day, service, window, clerk, priority, hour) cell of the rollup."""
@@ -102,8 +108,7 @@ class _Cells:
         key = (service, window, clerk, priority, hour)
         cell = self.cells.get(key)
         if cell is None:
-            known = self.config.services.get(service)
-            department = known.department if known else UNKNOWN_DEPARTMENT
+            department = department_of(self.config, service)
             cell = Grain(self.day, self.weekday, service, department, window, clerk, priority, hour)
             self.cells[key] = cell
         return cell
