@@ -2,7 +2,8 @@
 
 - ticket printers (ESC/POS over TCP, serial, USB): ``TicketPrinter``, ``TicketContent``;
 - LED window boards (Onbon BX-5K/6K on RS-485): ``BoardLine``;
-- voice announcements (espeak-ng, offline): ``Announcer``, ``Announcement``.
+- voice announcements (espeak-ng, offline): ``Announcer``, ``Announcement``;
+- QR scanners on a serial port (预约取号 at the kiosk): ``SerialScanner``.
 
 Every call that touches a device blocks; callers on an event loop use an executor.
 """
@@ -28,6 +29,9 @@ _HOME = {
     "PrinterUri": "printer_uri",
     "PrinterUriError": "printer_uri",
     "parse_printer_uri": "printer_uri",
+    "ScannerUriError": "scanner",
+    "SerialScanner": "scanner",
+    "parse_scanner_uri": "scanner",
     "TicketContent": "ticket_layout",
     "ticket_bytes": "ticket_layout",
     "Announcement": "voice",
@@ -43,6 +47,7 @@ if TYPE_CHECKING:
     from .printer import PrinterError, PrinterNotReady, PrinterUnreachable, PrintReport, TicketPrinter
     from .printer_status import PrinterState, PrinterStatus
     from .printer_uri import PrinterUri, PrinterUriError, parse_printer_uri
+    from .scanner import ScannerUriError, SerialScanner, parse_scanner_uri
     from .ticket_layout import TicketContent, ticket_bytes
     from .voice import Announcement, Announcer, EspeakVoice, SoundDeviceSink, VoiceError, WavFolderSink
 
@@ -71,11 +76,14 @@ __all__ = [
     "PrinterUnreachable",
     "PrinterUri",
     "PrinterUriError",
+    "ScannerUriError",
+    "SerialScanner",
     "SoundDeviceSink",
     "TicketContent",
     "TicketPrinter",
     "VoiceError",
     "WavFolderSink",
     "parse_printer_uri",
+    "parse_scanner_uri",
     "ticket_bytes",
 ]

@@ -10,6 +10,8 @@ What a visitor can change, and what the idle reset (``go_home``) changes back:
   button is in every screen's header; choosing 特别通道 turns it on as well.
 - 特别通道 (``elderly_mode``): the ticket is a priority one (老年人、残疾人).
 - the language (``lang``): 中文 or English, from the header; Chinese by default.
+- 预约取号: a booking's code on the keypad of the booking screen, or its QR code on the scanner
+  (a serial one, ``scanner``, or a USB one that types like a keyboard), checks it in.
 - the services chosen for one visit (``chosen``): 加选 on a service starts it; from then on a
   touch on a service chooses it too, and 取号（N 项） takes one visit for them all (one number
   when a window serves them all, else linked numbers, in the order to go). Until then a touch
@@ -45,9 +47,11 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from hardware.fonts import font_path
 from hardware.printer import TicketPrinter
 from hardware.printer_status import PrinterState
+from hardware.scanner import ScannerUri, SerialScanner
 from queue_server.client import HallClient, Refused, ServerUnavailable
 
 from . import strings
+from .booking import CODE_LENGTH, WedgeReader, booking_code, typed_code
 from .feed import LiveFeed
 from .flow import ChecklistOutcome, TicketFlow, TicketOutcome, new_request_id
 from .layout import Layout
@@ -68,6 +72,11 @@ PRINTER_CHECK_S = 10.0
 MAX_CHOSEN = 3  # services in one visit: what the ticket screen shows without scrolling
 CHECKLIST_SHOWN_S = 15.0  # "告知单已打印，请取走" stays this long
 IDLE_CHECK_S = 0.25
+CHECK_IN_ROUNDS = 3  # a check-in the server does not answer is asked again this often, then given up
+SCANNER = "scanner"  # the component name under which the kiosk reports its serial scanner
+# Where a scan checks a booking in; elsewhere (a guide being read, a ticket on screen) it is ignored.
+SCAN_SCREENS = ("home", "booking", "booking_result")
+ENTER_KEYS = (13, 271)  # Enter and the keypad's Enter, as Kivy numbers them
 
 
 class KioskApp(App):
@@ -75,6 +84,8 @@ class KioskApp(App):
 
     ``voice``: None (silent), "sound" (the sound card), a folder for WAV files, or a sink.
     ``screen_inches``: the panel's diagonal; None guesses from its pixels (layout.default_inches).
+    ``scanner``: the serial QR scanner's address (``hardware.scanner``), or None (none, or a USB
+    one that types like a keyboard, which needs no setting).
     """
 
     hall_name = StringProperty("")
@@ -84,6 +95,7 @@ class KioskApp(App):
     guides = ListProperty([])
     departments = DictProperty({})  # code -> {"name", "short_name"}
     online = BooleanProperty(False)  # the last call to the server got an answer
+    takes_bookings = BooleanProperty(True)  # some service takes 预约: home offers 预约取号
     live = BooleanProperty(False)  # the event stream is connected
     elderly_mode = BooleanProperty(False)  # 特别通道 chosen: the ticket is a priority one
     chosen = ListProperty([])  # service codes chosen for one visit, in the order chosen
@@ -108,6 +120,7 @@ class KioskApp(App):
         countdown_s: float = COUNTDOWN_S,
         screen_inches: float | None = None,
         voice: Any = None,
+        scanner: ScannerUri | str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -120,6 +133,12 @@ class KioskApp(App):
         self.flow: TicketFlow | None = None
         # (services, priority, request_id) being taken
         self.pending: tuple[tuple[str, ...], str, str] | None = None
+        # (booking code, request_id, rounds asked) being checked in
+        self.checking: tuple[str, str, int] | None = None
+        self.retry_s = RETRY_S
+        self.scanner_setting = scanner
+        self.scanner: SerialScanner | None = None
+        self.wedge = WedgeReader()
         self.max_chosen = MAX_CHOSEN
         self.last_touch = time.monotonic()
         self.overlay: IdleOverlay | None = None  # made in build(), once its kv rule is loaded
@@ -155,6 +174,9 @@ class KioskApp(App):
             on_key_down=self._touched,
             on_textinput=self._touched,
         )
+        Window.bind(on_textinput=self._wedge_text, on_key_down=self._wedge_key)
+        if self.scanner_setting is not None:
+            self.scanner = SerialScanner(self.scanner_setting, self._serial_scan, self._scanner_state).start()
         self._events = [
             Clock.schedule_interval(self._check_idle, IDLE_CHECK_S),
             Clock.schedule_interval(lambda _dt: self.check_printer(), PRINTER_CHECK_S),
@@ -175,6 +197,10 @@ class KioskApp(App):
             on_textinput=self._touched,
             size=self._fit,
         )
+        Window.unbind(on_textinput=self._wedge_text, on_key_down=self._wedge_key)
+        if self.scanner is not None:
+            self.scanner.stop()
+            self.scanner = None
         self._hide_overlay()
         for event in self._events:
             event.cancel()
@@ -241,6 +267,17 @@ class KioskApp(App):
         self.notice_key = key
         self.notice = text
 
+    def on_takes_bookings(self, *_args: Any) -> None:
+        """A hall without bookings has no 预约取号 button (not a button that only says no)."""
+        if self.root is None:
+            return
+        ids = self.root.get_screen("home").ids
+        shown = ids.booking.parent is not None
+        if self.takes_bookings and not shown:
+            ids.actions.add_widget(ids.booking, index=1)  # between 特别通道 and 服务指南
+        elif not self.takes_bookings and shown:
+            ids.actions.remove_widget(ids.booking)
+
     def on_tiles(self, *_args: Any) -> None:
         if self.root is not None:
             self.root.get_screen("home").refresh()
@@ -266,6 +303,8 @@ class KioskApp(App):
 
     def load(self) -> None:
         """Services, tiles and guides from the server; retried until the server answers."""
+        if self.runner is None:
+            return  # a retry that outlived the app (stopped meanwhile)
 
         async def fetch() -> tuple[dict[str, Any], list[dict[str, Any]]]:
             return await self.client.services(), await self.client.guides()
@@ -282,6 +321,7 @@ class KioskApp(App):
             self.departments = {d["code"]: d for d in services["departments"]}
             self.counts = {s["code"]: s["waiting"] for s in services["services"]}
             self.tiles = services["tiles"]
+            self.takes_bookings = services["hall"].get("bookings", False)
             self.guides = guides
             self.online = True
             if self.notice_key == "offline":
@@ -304,7 +344,10 @@ class KioskApp(App):
         self.tile = None
         self.outcome = None
         self.pending = None
+        self.checking = None
         self.chosen = []
+        self.root.get_screen("booking").code = ""
+        self.root.get_screen("booking_result").result = None
         if self.notice_key != "offline":
             self.set_notice()
         self.root.get_screen("guides").clear()
@@ -322,6 +365,8 @@ class KioskApp(App):
         """返回: one step back, keeping the visitor's choices (特别通道, 大字, language)."""
         if self.root.current == "guide":
             self.show("guides")
+        elif self.root.current == "booking_result":
+            self.open_booking()
         elif self.root.current == "ticket":
             self.go_home()
         else:
@@ -451,6 +496,143 @@ class KioskApp(App):
 
         self.runner.submit(self.flow.take(list(codes), priority, request_id), done)
 
+    # ------------------------------------------------------------ 预约取号
+
+    def open_booking(self) -> None:
+        """The booking screen, its boxes empty (预约取号 on home, 重新输入 after a refusal)."""
+        screen = self.root.get_screen("booking")
+        screen.code = ""
+        screen.incomplete = False
+        if self.notice_key not in ("offline", "working", "checking_in"):
+            self.set_notice()
+        self.show("booking")
+        self.speak_screen()
+
+    def booking_key(self, key: str) -> None:
+        """A touch on the keypad: a character, or "delete"."""
+        if self.checking is not None:
+            return  # the code on screen is being checked in
+        screen = self.root.get_screen("booking")
+        screen.code = typed_code(screen.code, key)
+        if self.notice_key == "scan_unreadable":
+            self.set_notice()
+
+    def submit_booking(self) -> None:
+        """确认: check the typed code in, once all 8 characters are there."""
+        screen = self.root.get_screen("booking")
+        if len(screen.code) < CODE_LENGTH:
+            screen.incomplete = True
+            return
+        self.check_in(screen.code)
+
+    def scanned(self, text: str) -> None:
+        """A scanner read ``text``: on home or the booking screen, check its booking in at once;
+        elsewhere (a visitor reading a guide, a ticket on screen) it is not for us."""
+        if self.root is None or self.root.current not in SCAN_SCREENS:
+            return
+        if self.pending is not None or self.checking is not None:
+            return  # one at a time
+        self.last_touch = time.monotonic()
+        code = booking_code(text)
+        if code is None:
+            _LOGGER.info("scanned %r: no booking code in it", text[:80])
+            if self.root.current != "booking":
+                self.open_booking()
+            self.set_notice("scan_unreadable")
+            return
+        self.check_in(code)
+
+    def _wedge_text(self, _window: Any, text: str) -> None:
+        self.wedge.char(text, time.monotonic())
+
+    def _wedge_key(self, _window: Any, key: int, *_args: Any) -> bool:
+        if key not in ENTER_KEYS:
+            return False
+        text = self.wedge.enter(time.monotonic())
+        if text is None or self.root is None or self.root.current not in SCAN_SCREENS:
+            return False
+        self.scanned(text)
+        return True
+
+    def _serial_scan(self, text: str) -> None:
+        """From the scanner's thread: the scan goes on on Kivy's."""
+        Clock.schedule_once(lambda _dt: self.scanned(text))
+
+    def _scanner_state(self, connected: bool, reason: str) -> None:
+        """From the scanner's thread: tell staff the scanner is gone (or back), as for the printer."""
+        if self.runner is None:
+            return
+
+        async def report() -> None:
+            try:
+                await self.client.report(SCANNER, "ok" if connected else "offline", reason[:200])
+            except (ServerUnavailable, Refused) as exc:
+                _LOGGER.warning("could not report the scanner's state: %s", exc)
+
+        self.runner.submit(report())
+
+    def check_in(self, code: str) -> None:
+        """Check the booking ``code`` in: its ticket on the ticket screen (printed as any), or
+        why not on the booking result screen."""
+        if self.pending is not None or self.checking is not None:
+            return
+        self.checking = (code, new_request_id(), 1)
+        screen = self.root.get_screen("booking")
+        screen.code = code
+        if self.root.current != "booking":
+            self.show("booking")
+        self.set_notice("checking_in")
+        self._attempt_check_in()
+
+    def _attempt_check_in(self) -> None:
+        code, request_id, rounds = self.checking
+
+        def done(outcome: TicketOutcome | None, error: BaseException | None) -> None:
+            if self.checking is None or self.checking[1] != request_id:
+                return  # the visitor went home meanwhile
+            if isinstance(error, ServerUnavailable):
+                self.online = False
+                if rounds < CHECK_IN_ROUNDS:
+                    # The same request id again: the server hands out no second ticket.
+                    self.checking = (code, request_id, rounds + 1)
+                    self.set_notice("offline_retrying")
+                    Clock.schedule_once(lambda _dt: self._retry_check_in(request_id), self.retry_s)
+                    return
+                self.checking = None
+                self.show_booking_refusal("offline", "", {}, code)
+                return
+            self.checking = None
+            if isinstance(error, Refused):
+                self.online = True
+                self.show_booking_refusal(error.code, error.message, error.details, code)
+                return
+            if error is not None:
+                _LOGGER.error("checking a booking in failed", exc_info=error)
+                self.show_booking_refusal("other", "", {}, code)
+                return
+            self.online = True
+            self.set_notice()
+            self.chosen = []
+            self.outcome = outcome
+            self.show("ticket")
+            self.speak_ticket(outcome)
+            if not outcome.on_time:
+                self.say("booking_late", kind="ticket", keep=True, label=outcome.ticket["number"])
+
+        self.runner.submit(self.flow.check_in(code, request_id), done)
+
+    def _retry_check_in(self, request_id: str) -> None:
+        if self.runner is not None and self.checking is not None and self.checking[1] == request_id:
+            self.set_notice("checking_in")
+            self._attempt_check_in()
+
+    def show_booking_refusal(self, code: str, message: str, details: dict[str, Any] | None, booking: str) -> None:
+        self.set_notice()
+        screen = self.root.get_screen("booking_result")
+        screen.result = (code, message, dict(details or {}), booking)
+        self.show("booking_result")
+        self.speak_screen()
+
     # ------------------------------------------------------------ the 一次性告知单
 
     def print_checklist(self) -> None:
@@ -512,6 +694,11 @@ class KioskApp(App):
             self.say("guide", name=self.name_of(self.root.get_screen("guide").item))
         elif current == "ticket" and self.outcome is not None:
             self.speak_ticket(self.outcome)
+        elif current == "booking":
+            self.say("booking")
+        elif current == "booking_result":
+            result = self.root.get_screen("booking_result")
+            self.say("booking_refused", keep=True, title=result.heading, text=result.text)
 
     def speak_ticket(self, outcome: TicketOutcome) -> None:
         """您的号码是 A012，前面还有 3 人 (the number read letter and digit by digit); for a visit,
@@ -564,7 +751,7 @@ class KioskApp(App):
     def _check_idle(self, _dt: float) -> None:
         if self.root is None:
             return
-        if self.pending is not None or not self.has_visitor():
+        if self.pending is not None or self.checking is not None or not self.has_visitor():
             self._hide_overlay()
             return
         limit = self.idle_limit()

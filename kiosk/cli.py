@@ -17,6 +17,12 @@ import click
     help="this kiosk's device token (hallqueue device add NAME --kind kiosk)",
 )
 @click.option("--printer", "printer_uri", help="its ticket printer, e.g. usb://0416:5011 (none: screen only)")
+@click.option(
+    "--scanner",
+    "scanner_uri",
+    help="its QR scanner on a serial port, for 预约取号, e.g. serial:///dev/ttyUSB0?baudrate=9600 "
+    "(a USB scanner that types like a keyboard needs no setting)",
+)
 @click.option("--fullscreen", is_flag=True, help="take the whole screen (on the kiosk itself)")
 @click.option("--size", default="1080x1920", show_default=True, help="window size when not full screen")
 @click.option(
@@ -39,6 +45,7 @@ def kiosk(
     server: str,
     token: str,
     printer_uri: str | None,
+    scanner_uri: str | None,
     fullscreen: bool,
     size: str,
     screen_inches: float | None,
@@ -50,11 +57,16 @@ def kiosk(
     """
     from hardware.printer import TicketPrinter
     from hardware.printer_uri import PrinterUriError, parse_printer_uri
+    from hardware.scanner import ScannerUriError, parse_scanner_uri
 
     try:
         printer = TicketPrinter(parse_printer_uri(printer_uri)) if printer_uri else None
     except PrinterUriError as exc:
         raise click.BadParameter(str(exc), param_hint="--printer") from None
+    try:
+        scanner = parse_scanner_uri(scanner_uri) if scanner_uri else None
+    except ScannerUriError as exc:
+        raise click.BadParameter(str(exc), param_hint="--scanner") from None
     try:
         width, height = (int(x) for x in size.lower().split("x"))
     except ValueError:
@@ -79,4 +91,4 @@ def kiosk(
 
     from .app import KioskApp
 
-    KioskApp(HallClient(server, token), printer, screen_inches=screen_inches, voice=voice).run()
+    KioskApp(HallClient(server, token), printer, screen_inches=screen_inches, voice=voice, scanner=scanner).run()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +39,11 @@ class TicketOutcome:
     printed: bool
     printer_state: PrinterState
     printer_message: str | None  # what to tell the visitor when it was not printed
+    # 预约取号: the booking checked in, whether it was in time (else the ticket is a normal one),
+    # and the server's word on it (what a late visitor is told).
+    booking: dict[str, Any] | None = None
+    on_time: bool = True
+    message: str = ""
 
     @property
     def services(self) -> list[dict[str, str]]:
@@ -140,6 +145,27 @@ class TicketFlow:
                     raise
                 await asyncio.sleep(self.retry_delay_s * attempt)
         return await self._print(ticket)
+
+    async def check_in(self, code: str, request_id: str | None = None) -> TicketOutcome:
+        """预约取号: check the booking ``code`` in and print its ticket as any other. Retried
+        under the same request id like ``take``; raises ``ServerUnavailable`` after the retries,
+        ``Refused`` when the server says no (too early, unknown code, used ...)."""
+        request_id = request_id or new_request_id()
+        for attempt in range(1, self.attempts + 1):
+            try:
+                answer = await self.client.check_in(code, request_id)
+                break
+            except ServerUnavailable:
+                if attempt == self.attempts:
+                    raise
+                await asyncio.sleep(self.retry_delay_s * attempt)
+        outcome = await self._print(answer["ticket"])
+        return replace(
+            outcome,
+            booking=answer.get("booking") or {},
+            on_time=bool(answer.get("on_time", True)),
+            message=answer.get("message") or "",
+        )
 
     async def _print(self, ticket: dict[str, Any]) -> TicketOutcome:
         content = ticket_content(ticket, self.hall_name, self.client.base_url)

@@ -21,6 +21,7 @@ from kivy.uix.screenmanager import Screen
 from kivy.uix.widget import Widget
 
 from . import widgets
+from .booking import CODE_ALPHABET, CODE_LENGTH, slot_label
 from .layout import LINE_HEIGHT
 from .widgets import ServiceButton, TileButton, TogetherButton, discard_children, paginate, text_height
 
@@ -388,12 +389,108 @@ class TicketScreen(KioskScreen):
         return t.get("where", where=t.place(where)) if where else ""
 
     @staticmethod
+    def priority_text(outcome, t) -> str:
+        """【预约】 and the booked time, or the server's word that a late check-in got a normal
+        ticket; 【特别通道】 and what to show at the window."""
+        if not outcome:
+            return ""
+        if outcome.booking is not None:
+            if not outcome.on_time:
+                return outcome.message if outcome.message and t.language == "zh" else t.booking_late
+            slot = slot_label(outcome.booking)
+            return t.get("booking_ticket", slot=slot) if slot else t.booking_ticket_plain
+        return t.priority_check if outcome.ticket["priority"] == "elderly" else ""
+
+    @staticmethod
     def printer_text(outcome, t) -> str:
         if not outcome:
             return ""
         if not outcome.printed and outcome.printer_message:
             return t.printer_problem(outcome.printer_state)
         return t.printed
+
+
+class BookingScreen(KioskScreen):
+    """预约取号: the keypad of the code's characters (letters, then digits), 删除 and 确认, and
+    the code so far in 8 boxes. A scan (see ``KioskApp.scanned``) fills the boxes too."""
+
+    screen_name = "booking"
+    code = StringProperty("")
+    complete = BooleanProperty(False)  # all 8 characters typed
+    incomplete = BooleanProperty(False)  # 确认 was touched before that: "请输入完整的 8 位预约码"
+    key_height = NumericProperty(100)
+    box_height = NumericProperty(100)
+    box_font = NumericProperty(40)
+
+    def on_kv_post(self, *args: Any) -> None:
+        super().on_kv_post(*args)
+        app = App.get_running_app()
+        ids = self.ids
+        letters = [c for c in CODE_ALPHABET if c.isalpha()]
+        digits = [c for c in CODE_ALPHABET if c.isdigit()]
+        cols = ids.keypad_keys.cols
+        blanks = -len(letters) % cols  # the digits on a row of their own
+        for c in letters + [""] * blanks + digits:
+            if c:
+                key = Factory.KeypadKey(text=c, height=self.key_height)
+                key.bind(on_release=lambda _key, c=c: app.booking_key(c))
+            else:
+                key = Widget(size_hint_y=None, height=self.key_height)
+            self.bind(key_height=key.setter("height"))
+            ids.keypad_keys.add_widget(key)
+        self._boxes = [Factory.CodeBox(font_size=self.box_font) for _ in range(CODE_LENGTH)]
+        for box in self._boxes:
+            self.bind(box_font=box.setter("font_size"))
+            ids.boxes.add_widget(box)
+        ids.entry.bind(width=self._relayout)
+        ids.keypad.bind(size=self._relayout)
+        self.on_code()
+
+    def on_code(self, *_args: Any) -> None:
+        code = self.code
+        for i, box in enumerate(getattr(self, "_boxes", ())):
+            box.text = code[i] if i < len(code) else ""
+            box.next = i == len(code)
+        self.complete = len(code) == CODE_LENGTH
+        self.incomplete = False
+
+    def relayout(self) -> None:
+        """Keys as large as the room allows (five rows: four of characters, then 删除 and 确认),
+        up to a square, and never lower than their words need; boxes as wide as the entry."""
+        ui = App.get_running_app().ui
+        ids = self.ids
+        keypad, cols = ids.keypad, ids.keypad_keys.cols
+        key_width = (keypad.width - (cols - 1) * ui.gap) / cols
+        room = (keypad.height - 6 * ui.gap) / 5  # the grid's three gaps, the keypad's three
+        needed = max(text_height("W", ui.tile, 10_000, True), text_height("删除", ui.button, 10_000, True)) * 1.2
+        largest = min(key_width, ui.mm(42 if ui.large else 36))
+        self.key_height = math.floor(max(needed, min(room, largest)))
+        box_width = (ids.entry.width - (CODE_LENGTH - 1) * ui.gap) / CODE_LENGTH
+        self.box_font = math.floor(max(ui.button, min(ui.tile * 1.3, box_width * 0.8)))
+        self.box_height = math.ceil(self.box_font * LINE_HEIGHT + ui.pad)
+
+
+class BookingResultScreen(KioskScreen):
+    """Why a booking was not checked in, in plain words, and the way on: 重新输入 or 首页."""
+
+    screen_name = "booking_result"
+    # (the refusal's code, the server's message, its details, the booking code asked for)
+    result = ObjectProperty(None, allownone=True)
+    heading = StringProperty("")
+    text = StringProperty("")
+    detail = StringProperty("")
+
+    def on_result(self, *_args: Any) -> None:
+        self.relayout()
+
+    def relayout(self) -> None:
+        t = App.get_running_app().t
+        if self.result is None:
+            self.heading = self.text = self.detail = ""
+            return
+        code, message, details, booking_code = self.result
+        self.heading, self.text = t.booking_refusal(code, message, details)
+        self.detail = t.get("booking_code_shown", code=booking_code) if booking_code else ""
 
 
 class GuidesScreen(KioskScreen):
@@ -548,5 +645,13 @@ class GuideScreen(KioskScreen):
         return str(value or "")
 
 
-SCREENS = (HomeScreen, ServicesScreen, TicketScreen, GuidesScreen, GuideScreen)
+SCREENS = (
+    HomeScreen,
+    ServicesScreen,
+    TicketScreen,
+    GuidesScreen,
+    GuideScreen,
+    BookingScreen,
+    BookingResultScreen,
+)
 __all__ = ["SCREENS", "qr_texture", "widgets"]

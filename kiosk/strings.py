@@ -110,6 +110,23 @@ class Catalogue:
         except (KeyError, IndexError):
             return message
 
+    def booking_refusal(self, code: str, message: str, details: dict[str, Any] | None) -> tuple[str, str]:
+        """(heading, what to do) when a booking was not checked in: ``code`` as the server
+        refused it, or ``offline``. Our own plain words where we have them; the server's
+        (Chinese) message where it says more (the hours of a closed service) or we have none."""
+        words, details = self._words["booking_refused"], details or {}
+        key = code if f"{code}_title" in words else "other"
+        text = words[key]
+        if key == "too_early":
+            time = details.get("come_back_time")
+            text = text.format(time=time) if time else words["too_early_no_time"]
+        elif key == "used":
+            number = details.get("number")
+            text = text.format(number=number) if number else words["used_no_number"]
+        else:
+            text = text.format(message=message) or words["other_no_message"]
+        return words[f"{key}_title"], text
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Catalogue) and other.language == self.language
 

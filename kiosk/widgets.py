@@ -113,6 +113,10 @@ class BigButton(Button):
     tone = ColorProperty((0.043, 0.31, 0.54, 1))
 
 
+class KeypadKey(Button):
+    """A key of the 预约码 keypad: a character of the code, 删除 or 确认."""
+
+
 class Pressable(ButtonBehavior, BoxLayout):
     """A touch target laid out like a box (several lines of text in it). ``text`` is its main
     line, so it is found and read like a Button's."""
@@ -294,6 +298,7 @@ def paginate(
 
 for widget in (
     BigButton,
+    KeypadKey,
     Pressable,
     TileButton,
     ChooseBox,

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -100,6 +101,11 @@ class HallClient:
         return await self._call(
             "POST", "/api/tickets", {"services": services, "priority": priority, "request_id": request_id}
         )
+
+    async def check_in(self, code: str, request_id: str) -> dict[str, Any]:
+        """预约取号: the booking's ticket, ``{ticket, booking, on_time, message}``. Asked again
+        under the same ``request_id`` after a network failure, it gives the same ticket."""
+        return await self._call("POST", f"/api/bookings/{quote(code, safe='')}/check-in", {"request_id": request_id})
 
     async def report(self, component: str, state: str, message: str = "") -> None:
         """Tell the server how a part of this kiosk is (``state`` "ok" clears a fault)."""

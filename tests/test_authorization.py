@@ -55,6 +55,10 @@ def bodies(scene: dict) -> dict[str, dict]:
         "device_fault": {"component": "printer", "state": "ok"},
         "reception_ticket": {"service": "hukou"},
         "sms_signup": {"phone": "13812345678"},
+        "book": {"service": "hukou", "slot_start": "2026-11-25T10:00:00+08:00", "name": "张三", "phone": "13812345678"},
+        "cancel_booking": {"phone": "13812345678"},
+        "check_in": {},
+        "block_bookings": {"date": "2026-11-26", "reason": "业务培训"},
     }
 
 
@@ -64,6 +68,7 @@ def url(op: Operation, scene: dict, window: int = WINDOW) -> str:
         "number": window,
         "code": "hukou-in",
         "public_code": scene["in_hand"]["status_path"].rsplit("/", 1)[1],
+        "booking_code": "K7M2XQ9P",
     }
     return op.path.format(**{name: values[name] for name in op.path_params})
 
@@ -124,6 +129,8 @@ def test_every_route_of_the_app_comes_from_the_table(hall):
         "staff_asset",
         "guides_page",
         "guide_page",
+        "book_page",
+        "booking_page",
     }
     names = {r.name for r in hall.client.app.router.routes() if r.method != "HEAD"}
     assert names == table | pages

@@ -334,7 +334,7 @@ async def test_xlsx_has_a_sheet_per_grouping_with_the_json_figures(hall):
     assert resp.status == 200
     assert resp.content_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     book = openpyxl.load_workbook(io.BytesIO(await resp.read()))
-    assert book.sheetnames == ["按窗口", "按事项", "按部门", "按工作人员", "按时段", "按星期", "按日期"]
+    assert book.sheetnames == ["按窗口", "按事项", "按部门", "按工作人员", "按时段", "按星期", "按日期", "预约"]
     for sheet_name, by in (("按窗口", "window"), ("按事项", "service"), ("按日期", "day")):
         sheet = book[sheet_name]
         report = await _report(hall, f"{PERIOD}&by={by}")

@@ -20,7 +20,7 @@ from aiohttp import WSCloseCode, web
 from queue_server.api import appkeys
 from queue_server.api.auth import Authenticator
 from queue_server.api.errors import error_middleware
-from queue_server.api.limits import WINDOW_S, KioskLimit, SlidingWindow, SocketGate
+from queue_server.api.limits import WINDOW_S, BookingLimit, KioskLimit, SlidingWindow, SocketGate
 from queue_server.api.openapi import openapi_document
 from queue_server.api.operations import OPERATIONS
 from queue_server.api.pages import CONTENT_SECURITY_POLICY, setup_pages
@@ -30,6 +30,7 @@ from queue_server.api.warmup import warmup_ctx
 from queue_server.config.guides import GuideItem
 from queue_server.config.hall_files import HallFiles
 from queue_server.core.model import HallConfig
+from queue_server.runtime.bookings import BookingDesk
 from queue_server.runtime.engine import Engine
 from queue_server.runtime.hub import RECENT_EVENTS_KEPT, Hub
 from queue_server.runtime.notifier import Notifier
@@ -120,9 +121,11 @@ def init_app(
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_engine_ctx)
     app.cleanup_ctx.append(_notifier_ctx)
+    app.cleanup_ctx.append(_bookings_ctx)
     app.cleanup_ctx.append(_rollup_ctx)
     app.cleanup_ctx.append(warmup_ctx)
     app[appkeys.SMS_LIMIT] = SlidingWindow(config.notify.signups_per_minute, WINDOW_S)
+    app[appkeys.BOOKING_LIMIT] = BookingLimit(config.booking.requests_per_minute)
     app.on_shutdown.append(_close_sockets)
     app.on_response_prepare.append(_shared_headers)
     app[appkeys.OPENAPI] = openapi_document(OPERATIONS)
@@ -176,6 +179,24 @@ async def _notifier_ctx(app: web.Application) -> AsyncIterator[None]:
     app[appkeys.NOTIFIER] = notifier
     yield
     await notifier.stop()
+
+
+async def _bookings_ctx(app: web.Application) -> AsyncIterator[None]:
+    """预约: the ID numbers' key (made in the data folder at the first start) and the keeper that
+    marks missed bookings, sends reminders and erases personal data; after the notifier."""
+    files, store = app[appkeys.FILES], app[appkeys.STORE]
+    desk = await asyncio.to_thread(
+        BookingDesk,
+        lambda: files.config,
+        app[appkeys.ENGINE],
+        app[appkeys.NOTIFIER],
+        store.path.parent,
+        app[appkeys.CLOCK],
+    )
+    desk.start()
+    app[appkeys.BOOKINGS] = desk
+    yield
+    await desk.stop()
 
 
 async def _rollup_ctx(app: web.Application) -> AsyncIterator[None]:

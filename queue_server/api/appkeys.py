@@ -9,9 +9,10 @@ from datetime import datetime
 from aiohttp import web
 
 from queue_server.api.auth import Authenticator
-from queue_server.api.limits import KioskLimit, SlidingWindow, SocketGate
+from queue_server.api.limits import BookingLimit, KioskLimit, SlidingWindow, SocketGate
 from queue_server.config.hall_files import HallFiles
 from queue_server.core.model import HallConfig
+from queue_server.runtime.bookings import BookingDesk
 from queue_server.runtime.engine import Engine
 from queue_server.runtime.hub import Hub
 from queue_server.runtime.notifier import Notifier
@@ -37,3 +38,5 @@ PHONE_WATCH = web.AppKey("phone_watch", PhoneWatch)  # which tickets visitors fo
 NOTIFIER = web.AppKey("notifier", Notifier)  # 短信提醒 (runtime/notifier.py)
 SMS_LIMIT = web.AppKey("sms_limit", SlidingWindow)  # numbers left or withdrawn per client address
 ROLLUPS = web.AppKey("rollups", RollupKeeper)  # closed days folded for 统计分析 (runtime/rollups.py)
+BOOKINGS = web.AppKey("bookings", BookingDesk)  # 预约: the ID key, the keeper (runtime/bookings.py)
+BOOKING_LIMIT = web.AppKey("booking_limit", BookingLimit)  # public booking requests per client address

@@ -33,7 +33,8 @@ async def get_services(call: Call) -> dict[str, Any]:
     services = await call.run(lambda ctx: services_view(ctx.state, ctx.now))
     departments = [{"code": d.code, "name": d.name, "short_name": d.short_name} for d in config.departments.values()]
     tiles = [{"name": t.name, "subtitle": t.subtitle, "services": list(t.services)} for t in config.tiles]
-    hall = {"name": config.name, "complaint_phone": config.complaint_phone}
+    bookings = any(s.booking is not None for s in config.services.values())
+    hall = {"name": config.name, "complaint_phone": config.complaint_phone, "bookings": bookings}
     return {"hall": hall, "services": services, "departments": departments, "tiles": tiles}
 
 

@@ -66,6 +66,16 @@ class KioskLimit:
             seen.append(request_id)
 
 
+class BookingLimit:
+    """预约's public requests per client address: ``write`` for booking, looking up and cancelling
+    (``[booking] requests_per_minute``), ``browse`` for the service and slot lists (four times as
+    many: a visitor looks at several days before booking one)."""
+
+    def __init__(self, per_minute: int, browse_factor: int = 4, clock: Callable[[], float] = time.monotonic) -> None:
+        self.write = SlidingWindow(per_minute, WINDOW_S, clock)
+        self.browse = SlidingWindow(per_minute * browse_factor, WINDOW_S, clock)
+
+
 class SocketGate:
     """The open event sockets, counted in total and per client address.
 

@@ -184,6 +184,7 @@ class TileInfo(_Out):
 class HallBrief(_Out):
     name: str
     complaint_phone: str
+    bookings: bool = Field(description="Some service takes 预约: the kiosk offers 预约取号.")
 
 
 class Services(_Out):
@@ -645,6 +646,21 @@ class ReportArrivals(_Out):
     issued: int
 
 
+class ReportBookingRow(_Out):
+    service: str | None = Field(description="null in the total.")
+    label: str
+    booked: int = Field(description="Bookings of slots in the period, less the cancelled ones.")
+    checked_in: int
+    on_time: int = Field(description="Checked in within the window: an appointment ticket.")
+    missed: int
+    cancelled: int
+
+
+class ReportBookings(_Out):
+    rows: list[ReportBookingRow]
+    total: ReportBookingRow
+
+
 class Report(_Out):
     period: ReportPeriod
     rows: list[ReportRow]
@@ -652,3 +668,174 @@ class Report(_Out):
     arrivals: list[ReportArrivals] | None = Field(
         description="With arrivals=1: tickets issued per weekday and hour (the heatmap); else null."
     )
+    bookings: ReportBookings = Field(description="预约 per service (department and service filters apply).")
+
+
+# ---------------------------------------------------------------- 预约
+
+
+class BookingRequest(_Body):
+    """预约: a slot of a service, for a visitor. The phone is a mainland mobile (``invalid_phone``);
+    the ID number, if given, a GB 11643 居民身份证号码 (``invalid_id_number``), kept only as a keyed hash."""
+
+    service: str = ServiceCode
+    slot_start: str = Field(min_length=10, max_length=40, examples=["2026-12-04T08:30:00+08:00"])
+    name: str = Field(min_length=1, max_length=30, examples=["张三"])
+    phone: str = Field(min_length=1, max_length=24, examples=["13812345678"])
+    id_number: str | None = Field(None, max_length=24)
+
+
+class BookingPhoneBody(_Body):
+    """The booking's phone number: what proves the code is the caller's."""
+
+    phone: str = Field(min_length=1, max_length=24)
+
+
+class CheckInRequest(_Body):
+    """签到取号. ``request_id``: a kiosk retrying after a lost answer gets the same ticket."""
+
+    request_id: str | None = Field(None, min_length=1, max_length=100)
+
+
+class BookingBlockRequest(_Body):
+    """停约: a whole day (no ``slot_start``) or one slot, of one service or (no ``service``) all."""
+
+    date: date
+    service: str | None = Field(None, min_length=1, max_length=40, pattern=SERVICE_CODE)
+    slot_start: str | None = Field(None, min_length=10, max_length=40)
+    reason: str = Field(min_length=1, max_length=60, examples=["闭馆", "业务培训"])
+
+
+class BookingDay(_Out):
+    date: str
+    label: str = Field(examples=["12月4日 周五"])
+    open: bool = Field(description="The service has slots that day.")
+    over: bool = Field(description="Every slot of the day has begun (today, late).")
+    free: int = Field(description="Places still free in the day's bookable slots.")
+
+
+class BookingService(_Out):
+    code: str
+    name: str
+    department: str
+    hours: str
+    slot_minutes: int
+    per_slot: int
+    days_ahead: int
+    days: list[BookingDay]
+
+
+class BookingServices(_Out):
+    services: list[BookingService]
+    today: str
+    check_in_early_minutes: int
+    check_in_late_minutes: int
+    keep_days: int = Field(description="Personal data is erased this many days after the slot.")
+    sms: bool = Field(description="The hall sends SMS (a confirmation and a reminder the day before).")
+
+
+class BookingSlot(_Out):
+    start: str = Field(examples=["2026-12-04T08:30:00+08:00"])
+    end: str
+    label: str = Field(examples=["08:30-09:00"])
+    capacity: int
+    free: int
+    blocked: bool
+    past: bool
+    bookable: bool
+
+
+class BookingSlots(_Out):
+    service: str
+    service_name: str
+    date: str
+    label: str
+    in_range: bool = Field(description="The day is within today and the service's days_ahead.")
+    slots: list[BookingSlot]
+
+
+class Booking(_Out):
+    code: str = Field(examples=["K7M2XQ9P"])
+    service: str
+    service_name: str
+    slot_start: str
+    slot_end: str
+    when: str = Field(examples=["12月4日 周五 08:30-09:00"])
+    status: Literal["booked", "checked_in", "cancelled", "missed"]
+    status_label: str
+    name: str = Field(description="Whole for the visitor, masked (张*) in staff lists; empty once erased.")
+    phone: str = Field(description="Whole for the visitor, masked (138****5678) in staff lists.")
+    check_in_from: str
+    check_in_until: str
+    ticket_number: str | None
+    on_time: bool | None
+    qr_url: str
+    created_at: str
+
+
+class StaffBooking(Booking):
+    id: int
+    overdue: bool = Field(description="Not checked in, and past its check-in window.")
+
+
+class CheckInResult(_Out):
+    ticket: Ticket
+    booking: StaffBooking
+    on_time: bool = Field(description="Within the check-in window: an appointment-priority ticket.")
+    message: str
+    print: PrintResult | None = Field(None, description="At the reception desk: the slip printed there.")
+
+
+class BookingSlotFigures(_Out):
+    service: str
+    service_name: str
+    start: str
+    end: str
+    label: str
+    past: bool = Field(description="The slot has begun.")
+    capacity: int
+    booked: int
+    checked_in: int
+    missed: int
+    cancelled: int
+    blocked: bool
+
+
+class BookingBlock(_Out):
+    id: int
+    date: str
+    service: str | None
+    service_name: str
+    slot_start: str | None
+    label: str
+    reason: str
+    created_by: str
+    created_at: str
+
+
+class BookingTotals(_Out):
+    capacity: int
+    booked: int
+    checked_in: int
+    missed: int
+    cancelled: int
+
+
+class AdminBookings(_Out):
+    date: str
+    label: str
+    slots: list[BookingSlotFigures]
+    bookings: list[StaffBooking]
+    blocks: list[BookingBlock]
+    totals: BookingTotals
+
+
+class BookingPhone(_Out):
+    id: int
+    phone: str
+    name: str
+
+
+class BookingBlocked(_Out):
+    block: BookingBlock
+    to_contact: list[StaffBooking] = Field(description="The bookings on the blocked day or slot: call them.")

@@ -92,6 +92,10 @@ def setup_pages(app: web.Application) -> None:
     r.add_get("/admin/reports", _page(WEB, "reports.html", _PAGE_HEADERS), name="reports_page")
     r.add_get("/admin/reports/monthly", _page(WEB, "monthly.html", _PAGE_HEADERS), name="monthly_report_page")
     r.add_get(r"/rate/{number:\d+}", _page(WEB, "rate.html", _PAGE_HEADERS), name="rate_page")
+    # 预约: the visitor's phone page over the public booking API; /book/CODE opens one booking.
+    book = _page(WEB, "book.html", _PAGE_HEADERS)
+    r.add_get("/book", book, name="book_page")
+    r.add_get(r"/book/{code:[A-Za-z0-9]{8}}", book, name="booking_page")
     r.add_get(r"/static/{name:[a-z0-9.-]+}", _asset(STAFF_ASSETS), name="staff_asset")
     # 服务指南 for the public (网上事项公示): the list, and one item by its code.
     guides = _page(WEB, "guides.html", _PAGE_HEADERS)

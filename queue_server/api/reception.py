@@ -28,10 +28,11 @@ async def post_reception_ticket(call: Call) -> dict[str, Any]:
         return ticket_view(ctx.state, ctx.state.active[issued.ticket_id])
 
     ticket = await call.run(command)
-    return {"ticket": ticket, "print": await _print(call, ticket)}
+    return {"ticket": ticket, "print": await print_at_desk(call, ticket)}
 
 
-async def _print(call: Call, ticket: dict[str, Any]) -> dict[str, Any]:
+async def print_at_desk(call: Call, ticket: dict[str, Any]) -> dict[str, Any]:
+    """Print ``ticket`` on the desk's printer; what happened, for the console."""
     from hardware.printer import PrinterError
     from queue_server.client import ticket_content
 

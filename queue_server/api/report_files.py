@@ -74,6 +74,28 @@ def _sheet(wb, report: dict[str, Any], first: bool) -> None:
     ws.freeze_panes = "B3"
 
 
+BOOKING_HEADERS = ("业务", "预约", "签到取号", "其中按时", "未到", "取消")
+
+
+def _booking_sheet(wb, report: dict[str, Any]) -> None:
+    """预约 per service, after the groupings."""
+    from openpyxl.styles import Font, PatternFill
+
+    ws = wb.create_sheet("预约")
+    period = report["period"]
+    ws.append([f"预约统计　{period['from']} 至 {period['to']}"])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append(list(BOOKING_HEADERS))
+    for cell in ws[2]:
+        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="DDE7F3")
+    figures = ("booked", "checked_in", "on_time", "missed", "cancelled")
+    for row in (*report["bookings"]["rows"], report["bookings"]["total"]):
+        ws.append([row["label"], *(row[k] for k in figures)])
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    ws.column_dimensions["A"].width = 26
+
+
 def xlsx_bytes(report: dict[str, Any], others: dict[str, dict[str, Any]]) -> bytes:
     from openpyxl import Workbook
 
@@ -81,6 +103,8 @@ def xlsx_bytes(report: dict[str, Any], others: dict[str, dict[str, Any]]) -> byt
     _sheet(wb, report, first=True)
     for other in others.values():
         _sheet(wb, other, first=False)
+    if "bookings" in report:
+        _booking_sheet(wb, report)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -21,7 +21,7 @@ from queue_server.api.routes import Call
 from queue_server.core.model import HallConfig, Priority
 from queue_server.core.numbering import business_day
 from queue_server.core.report_figures import GROUPING_LABELS, Grouping
-from queue_server.store import accounts, report_query
+from queue_server.store import accounts, bookings, report_query
 from queue_server.store.report_query import Query
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -115,6 +115,7 @@ def compile_report(store_db, config: HallConfig, q: Query, fmt: str) -> tuple[di
     data = check_covered(q, report_query.data_range(store_db))
     names = {login: ident.shown_name for login, ident in accounts.staff_identities(store_db).items()}
     main = report_query.build_report(store_db, config, q, names, data)
+    main["bookings"] = booking_figures(store_db, config, q)
     others: dict[str, Any] = {}
     if fmt == "xlsx":  # a sheet per grouping: the one asked for first
         for by in Grouping:
@@ -123,6 +124,28 @@ def compile_report(store_db, config: HallConfig, q: Query, fmt: str) -> tuple[di
                     store_db, config, Query(q.first, q.last, by, q.filters), names, data
                 )
     return main, others
+
+
+BOOKING_FIGURES = ("booked", "checked_in", "on_time", "missed", "cancelled")
+
+
+def booking_figures(store_db, config: HallConfig, q: Query) -> dict[str, Any]:
+    """预约 over the period, per service: booked (not cancelled), checked in (on time: an
+    appointment ticket), missed, cancelled. The department and service filters apply."""
+    services = None
+    if "service" in q.filters:
+        services = [q.filters["service"]]
+    elif "department" in q.filters:
+        services = [s.code for s in config.services.values() if s.department == q.filters["department"]]
+    rows = []
+    for r in bookings.figures(store_db, q.first.isoformat(), q.last.isoformat(), services):
+        service = config.services.get(r["service"])
+        rows.append(
+            {"service": r["service"], "label": service.name if service else r["service"]}
+            | {k: r[k] or 0 for k in BOOKING_FIGURES}
+        )
+    total = {"service": None, "label": "合计"} | {k: sum(r[k] for r in rows) for k in BOOKING_FIGURES}
+    return {"rows": rows, "total": total}
 
 
 async def get_reports(call: Call) -> Any:

@@ -55,6 +55,9 @@ PATH_PARAMS: dict[str, PathParam] = {
     "id": PathParam(r"[1-9][0-9]{0,8}", int, {"type": "integer", "minimum": 1, "maximum": 999_999_999}),
     "number": PathParam(r"[1-9][0-9]{0,3}", int, {"type": "integer", "minimum": 1, "maximum": 9999}),
     "code": PathParam(r"[a-z0-9][a-z0-9_-]{0,39}", str, {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]{0,39}$"}),
+    # A booking code as typed or scanned; the handler reads it (any case) and answers a wrong one
+    # with the API's unknown_booking, not the router's plain 404.
+    "booking_code": PathParam(r"[A-Za-z0-9]{1,20}", str, {"type": "string", "pattern": r"^[A-Za-z0-9]{1,20}$"}),
     "public_code": PathParam(r"[A-Za-z0-9_-]{4,20}", str, {"type": "string", "pattern": r"^[A-Za-z0-9_-]{4,20}$"}),
 }
 _PARAM = re.compile(r"{(\w+)}")

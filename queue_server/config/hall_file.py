@@ -23,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from queue_server.core.model import (
     WEEKDAY_NAMES,
     BoardWiring,
+    BookingPlan,
+    BookingRules,
     Department,
     HallConfig,
     Limits,
@@ -75,13 +77,7 @@ class _HallSection(_Strict):
     @field_validator("day_start", mode="before")
     @classmethod
     def _clock_time(cls, value: object) -> object:
-        if isinstance(value, str):
-            m = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
-            try:
-                return time(int(m[1]), int(m[2])) if m else _bad_time(value)
-            except ValueError:
-                _bad_time(value)
-        return value
+        return _clock_time(value)
 
     @field_validator("timezone")
     @classmethod
@@ -91,6 +87,17 @@ class _HallSection(_Strict):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f'unknown time zone "{value}" (expected e.g. "Asia/Shanghai")') from None
         return value
+
+
+def _clock_time(value: object) -> object:
+    """``"04:00"`` as a ``time`` (TOML's own local times pass through)."""
+    if isinstance(value, str):
+        m = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
+        try:
+            return time(int(m[1]), int(m[2])) if m else _bad_time(value)
+        except ValueError:
+            _bad_time(value)
+    return value
 
 
 def _bad_time(value: object):
@@ -140,6 +147,32 @@ class _NotifySection(_Strict):
     signups_per_minute: int = Field(30, ge=1, le=100_000)
 
 
+class _BookingPlanSection(_Strict):
+    """A service's 预约 slots: ``booking = { slot_minutes = 30, per_slot = 4, days_ahead = 7 }``."""
+
+    slot_minutes: int = Field(30, ge=5, le=240)
+    per_slot: int = Field(4, ge=1, le=1000)
+    days_ahead: int = Field(7, ge=0, le=90)
+    hours: HoursTable | None = None  # default: the service's opening hours
+
+
+class _BookingSection(_Strict):
+    check_in_early: float = Field(30, ge=0, le=240)  # minutes before the slot
+    check_in_late: float = Field(15, ge=0, le=240)  # minutes after it starts
+    late: typing.Literal["normal", "refuse"] = "normal"
+    no_show_limit: int = Field(0, ge=0, le=100)  # 0: missed bookings never block
+    no_show_days: int = Field(30, ge=1, le=365)
+    block_days: int = Field(14, ge=1, le=365)
+    keep_days: int = Field(30, ge=1, le=3650)
+    remind_at: time = time(18, 0)
+    requests_per_minute: int = Field(30, ge=1, le=100_000)
+
+    @field_validator("remind_at", mode="before")
+    @classmethod
+    def _clock_time(cls, value: object) -> object:
+        return _clock_time(value)
+
+
 class _DepartmentSection(_Strict):
     code: Code
     name: str = Field(min_length=1)
@@ -157,6 +190,7 @@ class _ServiceSection(_Strict):
     daily_cap: int | None = Field(None, ge=1)
     avg_minutes: float = Field(10, gt=0, le=480)
     hours: HoursTable | None = None
+    booking: _BookingPlanSection | None = None  # 预约 slots; leave out: no bookings
 
 
 class _WindowSection(_Strict):
@@ -193,6 +227,7 @@ class _HallFile(_Strict):
     tiles: list[_TileSection] = Field(default_factory=list)  # the kiosk's home screen
     boards: list[_BoardSection] = Field(default_factory=list)  # LED boards, driven by the display PC
     notify: _NotifySection = Field(default_factory=_NotifySection)  # SMS reminders; off without a sink
+    booking: _BookingSection = Field(default_factory=_BookingSection)  # 预约 rules
 
 
 def _key(loc: tuple[Any, ...]) -> str:
@@ -400,6 +435,7 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
             hours=hours,
             daily_cap=s.daily_cap,
             avg_service_s=s.avg_minutes * 60,
+            booking=_booking_plan(s.booking, f"services[{i}].booking", problems),
         )
     windows: dict[int, Window] = {}
     served: set[str] = set()
@@ -432,6 +468,7 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
         if s.code not in served:
             problems.append(f'services[{i}]: no window serves "{s.code}" (add it to a window\'s services)')
     notify = _notify_config(raw.notify, problems)
+    booking = _booking_rules(raw.booking, problems)
     if problems:
         raise ConfigError(path, problems)
 
@@ -475,6 +512,31 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
             event_sockets_per_address=raw.limits.event_sockets_per_address,
         ),
         notify=notify,
+        booking=booking,
+    )
+
+
+def _booking_plan(raw: _BookingPlanSection | None, key: str, problems: list[str]) -> BookingPlan | None:
+    if raw is None:
+        return None
+    hours = _parse_hours(raw.hours, f"{key}.hours", problems) if raw.hours else None
+    return BookingPlan(raw.slot_minutes, raw.per_slot, raw.days_ahead, hours)
+
+
+def _booking_rules(raw: _BookingSection, problems: list[str]) -> BookingRules:
+    if raw.no_show_limit and raw.no_show_days > raw.keep_days:
+        # Missed bookings are counted by phone, and the phone is erased after keep_days.
+        problems.append("booking.no_show_days: must not exceed keep_days (the phones counted are erased by then)")
+    return BookingRules(
+        check_in_early_s=raw.check_in_early * 60,
+        check_in_late_s=raw.check_in_late * 60,
+        late=raw.late,
+        no_show_limit=raw.no_show_limit,
+        no_show_days=raw.no_show_days,
+        block_days=raw.block_days,
+        keep_days=raw.keep_days,
+        remind_at=raw.remind_at,
+        requests_per_minute=raw.requests_per_minute,
     )
 
 

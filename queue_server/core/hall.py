@@ -116,6 +116,11 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices, HallW
                 self.avg_service_s[service], seconds, self.config.rules.service_time_weight
             )
 
+    def record_booking_block(self, blocked: bool, actor: str, now: datetime, **data: Any) -> None:
+        """预约: staff closed (or opened again) a day or a slot to bookings: one event for the audit
+        log. The block itself is the store's (``store/bookings.py``), written in the same batch."""
+        self._emit(EventKind.BOOKINGS_BLOCKED if blocked else EventKind.BOOKINGS_UNBLOCKED, actor, now, **data)
+
     def record_reload(self, actor: str, now: datetime, **data: Any) -> None:
         """The hall config was read again and this state rebuilt with it (``hallqueue reload``):
         one event for the audit log and the screens, saying what the rebuild expired (the
@@ -180,9 +185,10 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices, HallW
         now: datetime,
         request_id: str | None = None,
         public_code: str | None = None,
+        booked: bool = False,
     ) -> Issued:
         """Take a ticket (取号) for one service: ``issue_visit`` with one service."""
-        return self.issue_visit((service_code,), priority, actor, now, request_id, (public_code,))[0]
+        return self.issue_visit((service_code,), priority, actor, now, request_id, (public_code,), booked)[0]
 
     def issue_visit(
         self,
@@ -192,6 +198,7 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices, HallW
         now: datetime,
         request_id: str | None = None,
         public_codes: tuple[str | None, ...] | None = None,
+        booked: bool = False,
     ) -> list[Issued]:
         """Take tickets for a visit of one or more services (取号), each checked for its hours
         and daily cap (and counted against it), all or nothing.
@@ -204,6 +211,9 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices, HallW
         The same ``request_id`` from the same ``actor`` on the same day returns the visit's first
         ticket again with ``created`` false, so a kiosk retrying never gets two visits; the
         caller reads the tickets back (they may be finished, and so only in the store).
+
+        ``booked``: a 预约 check-in, whose place the booking holds: neither the hours (a visitor
+        may check in before opening for the first slot), nor 取号截止, nor the daily cap refuse it.
         """
         if request_id is not None:
             existing = self.requests.get((actor, request_id))
@@ -213,7 +223,8 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices, HallW
             raise ValueError(f"a visit names each of its services once: {services}")
         chosen = [self.service(code) for code in services]
         for service in chosen:
-            self._check_issuable(service, now)
+            if not booked:
+                self._check_issuable(service, now)
         codes = list(public_codes or (None,) * len(chosen))
         if len(chosen) == 1 or self._one_window_serves(services):
             plan = [(chosen[0], tuple(s.code for s in chosen[1:]))]

@@ -100,6 +100,8 @@ class EventKind(enum.StrEnum):
     ALERT_RAISED = "alert_raised"  # something the hall manager should act on began (staff only)
     ALERT_CLEARED = "alert_cleared"  # ... and ended
     WAIT_NOTICES_CHANGED = "wait_notices_changed"  # the lobby's 等候时间较长 notices ([rules] lobby_wait_notice)
+    BOOKINGS_BLOCKED = "bookings_blocked"  # 预约: staff closed a day or a slot to bookings (staff only)
+    BOOKINGS_UNBLOCKED = "bookings_unblocked"  # ... and opened it again
 
 
 class WindowStatus(enum.StrEnum):
@@ -214,6 +216,17 @@ class Service:
     short_name: str = ""  # for screens with little room; the config defaults it to the name
     daily_cap: int | None = None
     avg_service_s: float = 600.0  # starting value of the service-time average
+    booking: BookingPlan | None = None  # 预约: the slots it offers; None: no bookings
+
+
+@dataclass(frozen=True)
+class BookingPlan:
+    """A service's 预约 slots (``booking = {…}`` in its config)."""
+
+    slot_minutes: int = 30
+    per_slot: int = 4  # places per slot
+    days_ahead: int = 7  # today and this many days after it may be booked
+    hours: OpeningHours | None = None  # None: the service's opening hours
 
 
 @dataclass(frozen=True)
@@ -311,6 +324,21 @@ class NotifyConfig:
 
 
 @dataclass(frozen=True)
+class BookingRules:
+    """The hall's 预约 rules (``[booking]``); see docs/bookings.md."""
+
+    check_in_early_s: float = 1800.0  # a check-in is taken this long before the slot starts ...
+    check_in_late_s: float = 900.0  # ... until this long after it started (then: ``late``)
+    late: str = "normal"  # later the same day: "normal" (a normal ticket, said plainly) or "refuse"
+    no_show_limit: int = 0  # missed bookings per phone in ``no_show_days`` that block booking; 0: off
+    no_show_days: int = 30
+    block_days: int = 14  # ... for this many days after the last miss
+    keep_days: int = 30  # name, phone and ID hash are erased this long after the slot
+    remind_at: time = time(18, 0)  # the reminder of tomorrow's booking goes out from this time
+    requests_per_minute: int = 30  # public booking requests per client address
+
+
+@dataclass(frozen=True)
 class HallConfig:
     name: str
     timezone: tzinfo
@@ -332,6 +360,7 @@ class HallConfig:
     calendar: Calendar = NO_CALENDAR  # public holidays and 调休 working days
     calendar_file: str | None = None  # as written in the config: relative to the config file
     notify: NotifyConfig = field(default_factory=NotifyConfig)  # SMS reminders (runtime/notifier.py)
+    booking: BookingRules = field(default_factory=BookingRules)  # 预约 (runtime/bookings.py)
 
 
 # ---------------------------------------------------------------- state

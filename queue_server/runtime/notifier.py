@@ -254,6 +254,40 @@ class Notifier:
                 for name, worker in self._workers.items():
                     worker.push(dataclasses.replace(m, sink=name))
 
+    # ------------------------------------------------------------ 预约 messages
+
+    def booking_message(self, booking_id: int, code: str, kind: str, phone: str, text: str, now: datetime) -> Outgoing:
+        """A confirmation or reminder of a booking (``kind`` booking_confirmed, booking_reminder),
+        made once per ``kind`` and booking."""
+        return Outgoing(
+            message_id=uuid.uuid4().hex,
+            sink="",
+            ticket_id=0,
+            business_day=business_day(now, self.config.timezone, self.config.day_start).isoformat(),
+            number=code,
+            kind=kind,
+            phone=phone,
+            phone_masked=mask_phone(phone),
+            text=text,
+            window=None,
+            ahead=None,
+            created_at=now.isoformat(),
+            key=f"booking:{booking_id}:{kind}",
+            booking_id=booking_id,
+        )
+
+    def store_booking_messages(self, db: sqlite_utils.Database, messages: list[Outgoing]) -> list[Outgoing]:
+        """Runs in a batch's transaction (``Context.writes``): store the messages; returns those
+        stored, which ``send_stored`` hands to the sinks once the batch committed."""
+        if not self.enabled or not messages:
+            return []
+        return outbox.add_booking_messages(db, messages, tuple(self.sinks))
+
+    def send_stored(self, messages: list[Outgoing]) -> None:
+        for m in messages:
+            for name, worker in self._workers.items():
+                worker.push(dataclasses.replace(m, sink=name))
+
     # ------------------------------------------------------------ numbers left by visitors
 
     def phone_left(self, ticket_id: int) -> str | None:

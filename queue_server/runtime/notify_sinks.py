@@ -69,7 +69,9 @@ def _payload(message: Outgoing, phone: str, hall: str) -> dict[str, Any]:
         "phone": phone,
         "text": message.text,
         "hall": hall,
-        "ticket": message.number,
+        # A ticket's number, or for a 预约 message (booking_* kinds) the booking code.
+        "ticket": message.number if message.booking_id is None else None,
+        "booking": message.number if message.booking_id is not None else None,
         "window": message.window,
         "ahead": message.ahead,
         "business_day": message.business_day,

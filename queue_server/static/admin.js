@@ -1,5 +1,6 @@
 // The hall manager's live view (/admin): what needs attention first, then every window at a glance
-// (pause, resume, sign a clerk out), then queues, faults, follow-ups, notices and today's figures.
+// (pause, resume, sign a clerk out), then queues, faults, follow-ups, notices, the day's bookings
+// (预约, with 停约) and today's figures.
 // Refreshed whenever the event stream reports a change, and every half minute (alerts such as an
 // idle window arise with time alone). The 短信提醒 card follows its own API every ten seconds:
 // messages go out without any event in the hall.
@@ -404,9 +405,318 @@ $("tidal-form").addEventListener("submit", (ev) => {
   }).then(() => guarded(refresh));
 });
 
+// ------------------------------------------------------------------ 今日预约
+
+// One day's bookings (the date picker, today by default): per service and slot the counts, the
+// list with masked names and phones (查看号码 shows one whole, and the server logs it), and 停约:
+// blocking the day or one slot, for one service or all, which answers with the bookings already
+// on it, to be called. The block form acts on the day shown.
+const BOOKING_STATE = { booked: "已预约", checked_in: "已签到", missed: "未到", cancelled: "已取消" };
+const BLOCK_REASONS = ["闭馆", "培训", "系统维护", "设备故障"];
+let bookingDay = null;         // the last /api/admin/bookings answer
+let bookingToday = null;       // the hall's today, from the overview
+let bookingLoaded = null;      // the date bookingDay is for
+let bookingShown = null;       // the date whose slots the table was last scrolled for
+let serverSkew = 0;            // the server's clock minus this PC's
+const serverNow = () => Date.now() + serverSkew;
+let blockAnswer = null;        // the last 停约's answer: its bookings to contact
+let unblocking = null;         // the block whose 解除 asks to be confirmed
+let unblockTimer = null;
+const bookingPhones = new Map();  // booking id -> {phone, timer}
+
+const isoDay = (d) => (typeof d === "string" ? d.slice(0, 10) : d);
+const slotText = (b) => b.slot_label || b.label
+  || (b.slot_start || b.start ? `${hhmm(b.slot_start || b.start)}-${hhmm(b.slot_end || b.end)}` : "—");
+// A block's slot as the day's slots label it (a block has a start only).
+const slotLabelAt = (start) => {
+  for (const s of bookingDay?.services || []) {
+    const t = (s.slots || []).find((x) => x.start === start);
+    if (t) return slotText(t);
+  }
+  return `${hhmm(start)} 时段`;
+};
+const serviceName = (code) => (bookingDay?.services || []).find((s) => s.code === code)?.name
+  || catalogue?.services.find((s) => s.code === code)?.name || code;
+const blockWhat = (b) => `${b.service_name || (b.service ? serviceName(b.service) : "全部预约业务")} · `
+  + `${b.slot_start ? slotLabelAt(b.slot_start) : "全天"}`;
+
+function bookingDate() {
+  return $("bookings-date").value || bookingToday;
+}
+
+function bookingPhoneCell(b, tag = "td") {
+  const masked = b.phone_masked || b.phone || "—";
+  const shown = bookingPhones.get(b.id)?.phone;
+  const number = el("span", { class: "phone-number", "data-masked": masked }, shown || masked);
+  const button = el("button", { type: "button", class: "reveal", "data-booking-phone": b.id,
+    onclick: () => (bookingPhones.has(b.id) ? hideBookingPhone(b.id) : revealBookingPhone(b.id)) },
+  shown ? "隐藏号码" : "查看号码");
+  return el(tag, { class: "phone-cell", "data-phone-of": b.id }, number, " ", button);
+}
+
+function paintBookingPhone(id) {
+  const shown = bookingPhones.get(id)?.phone;
+  for (const cell of document.querySelectorAll(`[data-phone-of='${id}']`)) {
+    const number = cell.querySelector(".phone-number");
+    number.textContent = shown || number.dataset.masked;
+    cell.querySelector(".reveal").textContent = shown ? "隐藏号码" : "查看号码";
+  }
+}
+
+async function revealBookingPhone(id) {
+  await guarded(async () => {
+    const r = await Staff.api("GET", `/api/admin/bookings/${id}/phone`);
+    clearTimeout(bookingPhones.get(id)?.timer);
+    bookingPhones.set(id, { phone: r.phone, timer: setTimeout(() => hideBookingPhone(id), REVEAL_MS) });
+    paintBookingPhone(id);
+  });
+}
+
+function hideBookingPhone(id) {
+  if (!bookingPhones.has(id)) return;
+  clearTimeout(bookingPhones.get(id).timer);
+  bookingPhones.delete(id);
+  paintBookingPhone(id);
+}
+
+function bookingRow(b) {
+  // Past its check-in window and not come: counted 未到 with the slot's figures (with late = "normal"
+  // the visitor may still come today, for a normal ticket).
+  const overdue = b.status === "booked" && b.overdue;
+  const state = overdue ? "逾时未到" : BOOKING_STATE[b.status] || b.status_label || "";
+  return el("tr", { class: `booking ${overdue ? "missed" : b.status}`, "data-booking": b.id },
+    el("td", { class: "code" }, b.code),
+    el("td", {}, b.service_name || b.service),
+    el("td", {}, slotText(b)),
+    el("td", {}, b.name_masked || b.name || "—"),
+    bookingPhoneCell(b),
+    el("td", {}, el("span", { class: `bstate ${b.status}` }, state)),
+    el("td", { class: "ticket-number" }, b.ticket_number || b.number || "—"));
+}
+
+// The slots of one service as the day's answer gives them.
+const serviceSlots = (s) => s.slots || [];
+
+// The block closing a slot of a service, if any (the day's answer lists the blocks).
+const blockOn = (service, start) => (bookingDay?.blocks || []).find((b) =>
+  (!b.service || b.service === service) && (!b.slot_start || b.slot_start === start));
+
+function slotRows(day) {
+  const rows = [];
+  for (const s of day.services || []) {
+    rows.push(el("tr", { class: "svc", "data-service-slots": s.code },
+      el("th", { colspan: "7" }, s.name || s.service_name || s.code)));
+    const slots = serviceSlots(s);
+    if (!slots.length) rows.push(el("tr", { class: "none" }, el("td", { colspan: "7" }, "当天不开放预约")));
+    for (const t of slots) {
+      const blocked = !!t.blocked;
+      const reason = t.block_reason || blockOn(s.code, t.start)?.reason;
+      // A slot that has begun is no longer offered: its figures stay, its state says so.
+      const now = serverNow();
+      const begun = Date.parse(t.start) <= now;
+      const over = Date.parse(t.end) <= now;
+      const state = blocked ? `停约${reason ? `（${reason}）` : ""}`
+        : over ? "已结束" : begun ? "进行中" : t.booked >= t.capacity ? "已约满" : "可预约";
+      rows.push(el("tr", { class: `slot${blocked ? " blocked" : ""}${over ? " over" : ""}`, "data-slot": `${s.code}@${t.start}` },
+        el("td", {}, slotText(t)), el("td", {}, String(t.capacity)), el("td", {}, String(t.booked ?? 0)),
+        el("td", {}, String(t.checked_in ?? 0)), el("td", {}, String(t.missed ?? 0)),
+        el("td", {}, String(t.cancelled ?? 0)),
+        el("td", { class: "slot-state" }, el("span", { class: blocked ? "bstate blocked" : "bstate" }, state))));
+    }
+  }
+  return rows.length ? rows : [el("tr", { class: "none" }, el("td", { colspan: "7" }, "当天没有可预约的时段"))];
+}
+
+// Options rebuilt only when they change: a refresh must not close a list the manager has open.
+function setOptions(select, options) {
+  const sig = JSON.stringify(options);
+  if (select.dataset.sig === sig) return;
+  const chosen = select.value;
+  select.replaceChildren(...options.map(([value, text]) => el("option", { value }, text)));
+  select.dataset.sig = sig;
+  if (options.some(([value]) => value === chosen)) select.value = chosen;
+}
+
+function renderBlockForm(day) {
+  $("block-date").textContent = day.date;
+  // A day gone by is not blocked (the server refuses it): its blocks and bookings stay on show.
+  const past = !!bookingToday && day.date < bookingToday;
+  $("block-form").classList.toggle("hidden", past);
+  $("block-past").classList.toggle("hidden", !past);
+  const services = bookable || day.services || [];
+  setOptions($("block-service"), [["", "全部预约业务"], ...services.map((s) => [s.code, s.name || s.code])]);
+  renderBlockSlots();
+}
+
+function renderBlockSlots() {
+  if (!bookingDay) return;
+  const code = $("block-service").value;
+  // One slot is blocked for one service: for all of them, only the whole day.
+  $("block-slot").disabled = !code;
+  $("block-slot-hint").classList.toggle("hidden", !!code);
+  if (!code) { setOptions($("block-slot"), [["", "全天"]]); return; }
+  const starts = new Map();
+  for (const t of serviceSlots((bookingDay.services || []).find((s) => s.code === code) || {})) {
+    starts.set(t.start, slotText(t));
+  }
+  const sorted = [...starts.entries()].sort(([a], [b]) => Date.parse(a) - Date.parse(b));
+  setOptions($("block-slot"), [["", "全天"], ...sorted]);
+}
+
+const ROLE_NAME = { manager: "大厅管理", admin: "管理员" };
+
+function blockItem(b) {
+  const asking = unblocking === b.id;
+  // The server names who set it as the event log does, "role:login".
+  const [role, ...login] = (b.created_by || "").split(":");
+  const by = login.length ? `${ROLE_NAME[role] || ""} ${login.join(":")}`.trim() : b.created_by;
+  return el("div", { class: "block", "data-block": b.id },
+    el("div", { class: "block-what" }, el("b", {}, blockWhat(b)), el("span", { class: "block-reason" }, b.reason)),
+    el("div", { class: "block-when" }, b.created_at ? `${hhmm(b.created_at)} 设置${by ? ` · ${by}` : ""}` : ""),
+    el("button", { type: "button", class: asking ? "warn" : "", "data-unblock": b.id,
+      onclick: () => (asking ? unblock(b) : askUnblock(b.id)) }, asking ? "确认解除" : "解除"));
+}
+
+function askUnblock(id) {
+  unblocking = id;
+  clearTimeout(unblockTimer);
+  unblockTimer = setTimeout(() => { unblocking = null; renderBlocks(); }, CONFIRM_MS);
+  renderBlocks();
+}
+
+function unblock(b) {
+  unblocking = null;
+  clearTimeout(unblockTimer);
+  guarded(async () => {
+    await Staff.api("DELETE", `/api/booking-blocks/${b.id}`);
+    show(`已解除停约：${blockWhat(b)}，可以重新预约`, true);
+    await refreshBookings();
+  });
+}
+
+function renderBlocks() {
+  const blocks = bookingDay?.blocks || [];
+  patch($("blocks"), blocks, (b) => b.id, (b) => JSON.stringify([b, unblocking === b.id, zone]), blockItem,
+    () => el("p", { class: "empty" }, "当天没有停约"));
+}
+
+// The bookings a new block falls on: the visitors to call and tell.
+function renderBlockAnswer() {
+  const box = $("block-result");
+  if (!blockAnswer || blockAnswer.date !== bookingDate()) { box.classList.add("hidden"); return; }
+  const list = blockAnswer.bookings;
+  const close = el("button", { type: "button", class: "close-result", "aria-label": "关闭",
+    onclick: () => { blockAnswer = null; renderBlockAnswer(); } }, "知道了");
+  const head = el("div", { class: "block-result-head" },
+    el("b", {}, list.length ? `需联系的预约 ${list.length} 个` : "该停约时段没有有效预约，无需联系"), close);
+  const parts = [head, el("div", { class: "block-result-what" }, `已停约：${blockAnswer.what}（${blockAnswer.reason}）`)];
+  if (list.length) {
+    // A list, not a table: the 停约 column is narrow at 1920 wide (three columns), and each line
+    // wraps rather than hiding its 查看号码.
+    parts.push(el("ul", { id: "block-contacts", class: "contacts" }, ...list.map((b) => el("li", { "data-contact": b.id },
+      el("span", { class: "code" }, b.code), el("span", {}, `${b.service_name || b.service} ${slotText(b)}`),
+      el("span", {}, b.name_masked || b.name || "—"), bookingPhoneCell(b, "span")))));
+  }
+  box.replaceChildren(...parts);
+  box.classList.remove("hidden");
+}
+
+$("block-service").addEventListener("change", renderBlockSlots);
+$("block-reasons").replaceChildren(...BLOCK_REASONS.map((r) => el("button", { type: "button", class: "chip",
+  onclick: () => { $("block-reason").value = r; } }, r)));
+$("block-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const reason = $("block-reason").value.trim();
+  if (!reason) { show("请填写停约原因，如 闭馆、培训"); $("block-reason").focus(); return; }
+  const date = bookingDate();
+  const service = $("block-service").value;
+  const slot = $("block-slot").value;
+  const body = { date, reason, ...(service ? { service } : {}), ...(slot ? { slot_start: slot } : {}) };
+  guarded(async () => {
+    const r = await Staff.api("POST", "/api/booking-blocks", body);
+    const what = blockWhat(r.block);
+    blockAnswer = { date, reason, what: `${date} ${what}`, bookings: r.to_contact || [] };
+    $("block-reason").value = "";
+    show(`已停约：${what}`, true);
+    await refreshBookings();
+  });
+});
+
+function renderBookings(day) {
+  bookingDay = day;
+  const isToday = day.date === bookingToday;
+  $("bookings-title").textContent = isToday ? "今日预约" : `预约 · ${day.date}`;
+  $("bookings-today").classList.toggle("hidden", isToday);
+  const list = day.bookings || [];
+  const n = day.totals;
+  $("bookings-summary").textContent = n && (n.booked || n.cancelled)
+    ? `可约 ${n.capacity} · 已约 ${n.booked} · 已签到 ${n.checked_in} · 未到 ${n.missed} · 已取消 ${n.cancelled}` : "";
+  const slotsBox = $("booking-slots").closest(".scroll");
+  const keep = slotsBox.scrollTop;
+  $("booking-slots").replaceChildren(...slotRows(day));
+  if (bookingShown !== day.date) {
+    // A day newly shown opens at its first slot still to come (today: not at 00:00 or 08:30).
+    bookingShown = day.date;
+    const next = $("booking-slots").querySelector("tr.slot:not(.over)");
+    const head = slotsBox.querySelector("thead").offsetHeight;
+    slotsBox.scrollTop = next && next.previousElementSibling?.classList.contains("svc") ? 0
+      : next ? next.offsetTop - head - 30 : 0;
+  } else {
+    slotsBox.scrollTop = keep;
+  }
+  patch($("booking-list"), list, (b) => b.id, (b) => JSON.stringify([b, zone]), bookingRow,
+    () => el("tr", { class: "empty" }, el("td", { colspan: "7" }, "当天没有预约")));
+  for (const id of bookingPhones.keys()) paintBookingPhone(id);
+  renderBlockForm(day);
+  renderBlocks();
+  renderBlockAnswer();
+}
+
+// The services that take bookings, asked once: a hall without any has no 预约 section.
+let bookable = null;
+async function loadBookable() {
+  if (bookable) return;
+  bookable = (await Staff.api("GET", "/api/booking/services")).services.map((s) => ({ code: s.code, name: s.name }));
+  $("bookings-card").classList.toggle("hidden", !bookable.length);
+}
+
+async function refreshBookings() {
+  await loadBookable();
+  const date = bookingDate();
+  if (!date || !bookable.length) return;
+  const day = await Staff.api("GET", `/api/admin/bookings?date=${encodeURIComponent(date)}`);
+  if (date !== bookingDate()) return;  // the picker moved on meanwhile
+  if (bookingLoaded !== date) {
+    bookingLoaded = date;
+    for (const id of [...bookingPhones.keys()]) hideBookingPhone(id);
+  }
+  renderBookings({ ...day, date: isoDay(day.date) || date, services: byService(day.slots || []) });
+}
+
+// The day's slots come in one list, each naming its service: grouped here, in the server's order.
+function byService(slots) {
+  const services = new Map();
+  for (const t of slots) {
+    if (!services.has(t.service)) services.set(t.service, { code: t.service, name: t.service_name, slots: [] });
+    services.get(t.service).slots.push(t);
+  }
+  return [...services.values()];
+}
+
+$("bookings-date").addEventListener("change", () => {
+  if (!$("bookings-date").value) $("bookings-date").value = bookingToday;
+  unblocking = null;
+  guarded(refreshBookings);
+});
+$("bookings-today").addEventListener("click", () => {
+  $("bookings-date").value = bookingToday;
+  guarded(refreshBookings);
+});
+
 async function refresh() {
   const [o, n] = await Promise.all([Staff.api("GET", "/api/admin/overview"), Staff.api("GET", "/api/notifier")]);
   zone = o.timezone;
+  serverSkew = Date.parse(o.at) - Date.now();
   $("clock").textContent = `营业日 ${o.business_day} · 更新于 ${time(o.at)}`;
   windowFlags = {};
   for (const a of o.alerts) {
@@ -436,6 +746,12 @@ async function refresh() {
     dur(r.avg_wait_s), dur(r.max_wait_s), dur(r.avg_service_s), ratingText(r))));
   $("today-windows").replaceChildren(...o.today.windows.map((r) => row(r.name, r.issued, r.served, r.no_show,
     dur(r.avg_wait_s), dur(r.max_wait_s), dur(r.avg_service_s), ratingText(r))));
+  if (bookingToday !== o.business_day) {
+    // First load, or a new day: the picker follows today unless the manager chose another day.
+    if (!$("bookings-date").value || $("bookings-date").value === bookingToday) $("bookings-date").value = o.business_day;
+    bookingToday = o.business_day;
+  }
+  await refreshBookings();
 }
 
 $("notices").addEventListener("input", () => { noticesDirty = true; });

@@ -159,6 +159,7 @@ async function start(window, login, role, name) {
   $("signout").classList.remove("hidden");
   $("window-console").classList.toggle("hidden", !session.window);
   $("reception").classList.toggle("hidden", !desk);
+  $("booking-desk").classList.toggle("hidden", !desk);
   $("title").textContent = session.window ? `${session.window} 号窗口` : "咨询台";
   showWho(session.name, null);
   clearMessage();
@@ -620,6 +621,151 @@ $("reception-form").addEventListener("submit", (ev) => {
       (r.print.printed ? "号票已打印" : `未打印：${r.print.label}，请把号码告诉办事人`);
     $("reception-printer").textContent = `打印机：${r.print.label}`;
   });
+});
+
+// ------------------------------------------------------------------ 预约签到
+
+// A booked visitor at the desk: the 8-character code, typed in any case or scanned from the
+// booking's QR (HQB:CODE), gives their 预约号. Without the code, their phone finds today's bookings.
+// Refusals are said as the server words them, with the time to come back or the number given.
+const BOOKING_CODE = /^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8}$/;
+const BOOKING_STATE = { booked: "已预约", checked_in: "已签到", missed: "未到", cancelled: "已取消" };
+let checkIn = null;  // { code, requestId }: a retry of the same code after a lost answer is the same check-in
+
+function readBookingCode(typed) {
+  const text = typed.normalize("NFKC").trim().toUpperCase().replace(/[\s-]/g, "");
+  const scanned = /(?:HQB:|\/BOOK\/)([0-9A-Z]{8})$/.exec(text);
+  return scanned ? scanned[1] : text;
+}
+
+function newRequestId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));  // randomUUID needs https; the hall's LAN is http
+  return `desk-${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+function checkInSays(kind, ...lines) {
+  const box = $("check-in-result");
+  box.className = `check-in-result ${kind}`;
+  box.replaceChildren(...lines);
+}
+
+function refusal(e) {
+  const d = e.details || {};
+  let text = e.message;
+  if (e.code === "too_early" && d.come_back_time && !text.includes(d.come_back_time)) {
+    text += `（请于 ${d.come_back_time} 后再来签到）`;
+  } else if (e.code === "used" && d.number && !text.includes(d.number)) {
+    text += `（已取号 ${d.number}）`;
+  } else if (e.code === "offline" && checkIn) {
+    text += "。重试时仍用同一预约码，不会重复取号";
+  }
+  return text;
+}
+
+async function checkInBooking(typed) {
+  const code = readBookingCode(typed);
+  if (!BOOKING_CODE.test(code)) {
+    checkInSays("error", code.length === 8
+      ? "预约码中没有数字 0、1 和字母 O、I、L，请核对后重新输入"
+      : `预约码是 8 位字母和数字，现在输入了 ${code.length} 位，请核对`);
+    return;
+  }
+  if (!checkIn || checkIn.code !== code) checkIn = { code, requestId: newRequestId() };
+  checkInSays("info", `正在为预约 ${code} 签到…`);
+  let r;
+  try {
+    r = await Staff.api("POST", `/api/bookings/${code}/check-in`, { request_id: checkIn.requestId });
+  } catch (e) {
+    if (e.status === 401) { signOut(e.message); return; }
+    if (e.code !== "offline") checkIn = null;
+    checkInSays("error", Staff.el("span", { class: "note" }, `预约 ${code}：${refusal(e)}`));
+    return;
+  }
+  checkIn = null;
+  $("check-in-code").value = "";
+  const t = r.ticket;
+  const b = r.booking || {};
+  const slot = b.slot_label || (b.slot_start ? `${hhmm(b.slot_start)}-${hhmm(b.slot_end)}` : "");
+  const lines = [
+    Staff.el("span", { class: "issued", id: "check-in-number" }, t.number),
+    Staff.el("span", {}, r.on_time ? "预约号" : "普通号"),
+    Staff.el("span", { class: "sub" }, [t.service_name, slot && `预约时段 ${slot}`, b.name && `预约人 ${b.name}`,
+      typeof t.waiting_ahead === "number" ? `前面 ${t.waiting_ahead} 人` : ""].filter(Boolean).join(" · ")),
+  ];
+  // Late: a normal ticket, and the server's words for why, to pass on to the visitor.
+  if (!r.on_time) lines.push(Staff.el("span", { class: "note" }, r.message || "已超过预约签到时间，按普通号排队"));
+  if (r.print) {
+    lines.push(Staff.el("span", { class: "sub" },
+      r.print.printed ? "号票已打印" : `未打印：${r.print.label}，请把号码告诉办事人`));
+    $("reception-printer").textContent = `打印机：${r.print.label}`;
+  } else {
+    lines.push(Staff.el("span", { class: "sub" }, "请把号码告诉办事人"));
+  }
+  checkInSays(r.on_time ? "ok" : "warn", ...lines);
+  if (!$("lookup-result").classList.contains("hidden") && $("lookup-phone").value.trim()) await lookUpBookings();
+}
+
+$("check-in-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const typed = $("check-in-code").value;
+  if (!typed.trim()) { $("check-in-code").focus(); return; }
+  // The field keeps the focus, what was typed selected: the next scan (a scanner types and
+  // presses Enter) or a corrected code replaces it.
+  run(() => checkInBooking(typed)).then(() => { $("check-in-code").focus(); $("check-in-code").select(); });
+});
+
+function hallDay(ms) {
+  const parts = (zone) => new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" })
+    .format(new Date(ms));
+  try { return parts(hall.timezone); } catch (e) { return parts(undefined); }
+}
+
+function readPhone(typed) {
+  const digits = typed.normalize("NFKC").replace(/[\s\-()]/g, "").replace(/^(\+?86)(?=1\d{10}$)/, "");
+  return /^1[3-9]\d{9}$/.test(digits) ? digits : null;
+}
+
+async function lookUpBookings() {
+  const phone = readPhone($("lookup-phone").value);
+  const box = $("lookup-result");
+  box.classList.remove("hidden");
+  if (!phone) {
+    box.replaceChildren(Staff.el("p", { class: "none" }, "请输入预约时填写的 11 位手机号"));
+    return;
+  }
+  const day = hallDay(serverNow());
+  let r;
+  try {
+    r = await Staff.api("GET", `/api/admin/bookings?date=${day}&phone=${encodeURIComponent(phone)}`);
+  } catch (e) {
+    if (e.status === 401) { signOut(e.message); return; }
+    // The window console's message line is not on the desk's screen: the refusal goes here.
+    box.replaceChildren(Staff.el("p", { class: "message error" }, e.message));
+    return;
+  }
+  const list = r.bookings || [];
+  if (!list.length) {
+    box.replaceChildren(Staff.el("p", { class: "none" }, `手机号 ${phone} 今天没有预约`));
+    return;
+  }
+  box.replaceChildren(Staff.el("table", {},
+    Staff.el("thead", {}, Staff.el("tr", {}, ...["预约码", "业务", "时段", "姓名", "状态", "号码", ""].map((h) => Staff.el("th", {}, h)))),
+    Staff.el("tbody", { id: "lookup-rows" }, ...list.map((b) => Staff.el("tr", { "data-booking": b.code },
+      Staff.el("td", {}, b.code),
+      Staff.el("td", {}, b.service_name || b.service),
+      Staff.el("td", {}, b.slot_label || `${hhmm(b.slot_start)}-${hhmm(b.slot_end)}`),
+      Staff.el("td", {}, b.name_masked || b.name || "—"),
+      Staff.el("td", {}, BOOKING_STATE[b.status] || b.status_label || ""),
+      Staff.el("td", {}, b.ticket_number || "—"),
+      Staff.el("td", {}, b.status === "booked"
+        ? Staff.el("button", { type: "button", class: "primary", "data-check-in": b.code,
+                               onclick: () => run(() => checkInBooking(b.code)) }, "签到")
+        : ""))))));
+}
+
+$("booking-lookup").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  run(lookUpBookings);
 });
 
 // ------------------------------------------------------------------ live updates

@@ -184,6 +184,15 @@
     }, true);
   }
 
+  // 预约: per service, with the total.
+  function bookings(report) {
+    const keys = ["booked", "checked_in", "on_time", "missed", "cancelled"];
+    const line = (row) => el("tr", { "data-service": row.service || "" }, el("td", {}, row.label),
+                             ...keys.map((k) => el("td", {}, String(row[k]))));
+    $("bookings").tBodies[0].replaceChildren(...report.bookings.rows.map(line));
+    $("bookings").tFoot.replaceChildren(line(report.bookings.total));
+  }
+
   async function run() {
     message("");
     const p = params();
@@ -195,6 +204,7 @@
       asked = p;
       summary(report.total);
       table(report);
+      bookings(report);
       drawDays(days);
       drawHeat(report);
       drawRatings(report.total);

@@ -5,8 +5,11 @@
 const Staff = (() => {
   const TOKEN = "hallqueue.token";
 
+  // details: what the refusal names besides its message (come_back_time, the ticket's number).
   class ApiError extends Error {
-    constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+    constructor(status, code, message, details = {}) {
+      super(message); this.status = status; this.code = code; this.details = details;
+    }
   }
 
   async function api(method, path, body, token = sessionStorage.getItem(TOKEN)) {
@@ -25,7 +28,8 @@ const Staff = (() => {
     if (!resp.ok) {
       const err = data.error || {};
       if (resp.status === 401) sessionStorage.removeItem(TOKEN);
-      throw new ApiError(resp.status, err.code || "http_error", err.message || `服务器错误（${resp.status}）`);
+      throw new ApiError(resp.status, err.code || "http_error", err.message || `服务器错误（${resp.status}）`,
+                         err.details || {});
     }
     return data;
   }

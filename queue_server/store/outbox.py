@@ -35,6 +35,7 @@ class Outgoing:
     created_at: str
     failures: int = 0
     key: str = ""  # what the message is about (``core.notify.Message.key``)
+    booking_id: int | None = None  # a 预约 message (``ticket_id`` 0); ``number`` is the booking code
 
 
 _FORGET_SETTLED = (
@@ -107,6 +108,36 @@ def add_messages(db: sqlite_utils.Database, messages: list[Outgoing], sinks: tup
         )
         if cursor.rowcount:
             stored.add(m.message_id)
+            db.conn.executemany(
+                "INSERT INTO notify_deliveries (message_id, sink, state, failures) VALUES (?, ?, ?, 0)",
+                [(m.message_id, sink, QUEUED) for sink in sinks],
+            )
+    return stored
+
+
+def add_booking_messages(db: sqlite_utils.Database, messages: list[Outgoing], sinks: tuple[str, ...]) -> list[Outgoing]:
+    """Store 预约 messages (confirmations, reminders) with one queued delivery per sink; returns
+    those stored (a key stored already is left out)."""
+    stored = []
+    for m in messages:
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO notify_messages (message_id, key, ticket_id, booking_id, business_day, number, "
+            "kind, phone, phone_masked, text, created_at) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                m.message_id,
+                m.key,
+                m.booking_id,
+                m.business_day,
+                m.number,
+                m.kind,
+                m.phone,
+                m.phone_masked,
+                m.text,
+                m.created_at,
+            ],
+        )
+        if cursor.rowcount:
+            stored.append(m)
             db.conn.executemany(
                 "INSERT INTO notify_deliveries (message_id, sink, state, failures) VALUES (?, ?, ?, 0)",
                 [(m.message_id, sink, QUEUED) for sink in sinks],
@@ -220,6 +251,7 @@ def queued(db: sqlite_utils.Database, sinks: tuple[str, ...]) -> list[Outgoing]:
             r["created_at"],
             r["failures"],
             r["key"],
+            r["booking_id"],
         )
         for r in rows
     ]

@@ -327,6 +327,69 @@ def _v9_reports(db: sqlite_utils.Database) -> None:
     db["report_rollups"].create({"day": str, "tickets": int, "rolled_at": str}, pk="day", not_null={"tickets"})
 
 
+def _v10_bookings(db: sqlite_utils.Database) -> None:
+    """预约: the bookings of each slot, the days and slots staff closed to bookings, and SMS that
+    are about a booking rather than a ticket (``ticket_id`` 0, ``booking_id`` says which)."""
+    db["bookings"].create(
+        {
+            "id": int,
+            "code": str,  # 8 characters, unambiguous (core/booking.py)
+            "service": str,
+            "day": str,  # the slot's date
+            "slot_start": str,  # ISO, hall time with its offset
+            "slot_end": str,
+            "status": str,  # booked, checked_in, cancelled, missed
+            "name": str,  # personal data: NULL once erased ([booking] keep_days after the slot)
+            "phone": str,
+            "phone_masked": str,
+            "phone_hash": str,  # HMAC (key in the data folder): the one-per-phone rule, no-shows
+            "id_hash": str,  # HMAC of the ID number when one was given; never the number
+            "created_at": str,
+            "cancelled_at": str,
+            "checked_in_at": str,
+            "checked_in_by": str,
+            "ticket_id": int,
+            "ticket_number": str,
+            "on_time": int,  # checked in within the window: an appointment ticket
+            "missed_at": str,
+            "reminded_at": str,
+            "erased_at": str,
+        },
+        pk="id",
+        not_null={"code", "service", "day", "slot_start", "slot_end", "status", "created_at"},
+    )
+    db["bookings"].create_index(["code"], unique=True)
+    db["bookings"].create_index(["service", "slot_start", "status"])
+    db["bookings"].create_index(["day", "status"])
+    # One active booking per phone, and per ID number, per service per day: the database holds it.
+    db.execute(
+        "CREATE UNIQUE INDEX bookings_one_per_phone ON bookings (service, day, phone_hash) "
+        "WHERE status != 'cancelled' AND phone_hash IS NOT NULL"
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX bookings_one_per_id ON bookings (service, day, id_hash) "
+        "WHERE status != 'cancelled' AND id_hash IS NOT NULL"
+    )
+    db["booking_blocks"].create(
+        {
+            "id": int,
+            "day": str,
+            "service": str,  # NULL: every service that takes bookings
+            "slot_start": str,  # NULL: the whole day
+            "reason": str,
+            "created_by": str,
+            "created_at": str,
+            "removed_at": str,
+            "removed_by": str,
+        },
+        pk="id",
+        not_null={"day", "reason", "created_by", "created_at"},
+    )
+    db["booking_blocks"].create_index(["day"])
+    db["notify_messages"].add_column("booking_id", int)
+    db["notify_messages"].create_index(["booking_id"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_status_links_and_faults,
@@ -337,6 +400,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v7_ticket_clerk,
     _v8_notify,
     _v9_reports,
+    _v10_bookings,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

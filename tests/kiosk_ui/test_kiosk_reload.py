@@ -57,3 +57,28 @@ def test_a_service_added_by_a_reload_is_offered_at_once(kiosk, server, tmp_path)
     d.wait_until(lambda: d.app.root.current == "ticket", what="ticket screen")
     assert d.screen().ids.number.text == "ZH001"
     assert server_tickets(server, tmp_path / "hall.db")[-1]["service"] == "zz-photo"
+
+
+def test_a_hall_without_bookings_has_no_booking_button(kiosk, server, tmp_path):
+    d = kiosk(printer=TicketPrinter("dummy:"))
+    d.wait_until(lambda: tiles_loaded(d), what="home tiles")
+    ids = d.app.root.get_screen("home").ids
+    assert ids.booking.parent is not None  # the sample hall takes bookings
+    sample = resources.files("queue_server.config").joinpath("sample")
+    for name in ("hall.toml", "guides.toml", "calendar.toml"):
+        with resources.as_file(sample.joinpath(name)) as source:
+            shutil.copy(source, tmp_path / name)
+    config = tmp_path / "hall.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        "\n".join(line for line in text.splitlines() if not line.startswith("booking =")), encoding="utf-8"
+    )
+    app = server.runner.app
+    app[appkeys.FILES].path = config
+    assert server._call(reload_hall(app, COMMAND, "it")).ok
+    d.wait_until(lambda: ids.booking.parent is None, what="the booking button gone")
+    assert [w.text for w in reversed(ids.actions.children)] == [d.app.t.elderly_lane, d.app.t.guides]
+    config.write_text(text, encoding="utf-8")
+    assert server._call(reload_hall(app, COMMAND, "it")).ok
+    d.wait_until(lambda: ids.booking.parent is not None, what="the booking button back")
+    assert [w.text for w in reversed(ids.actions.children)] == [d.app.t.elderly_lane, d.app.t.booking, d.app.t.guides]
