@@ -3,7 +3,8 @@
 - ticket printers (ESC/POS over TCP, serial, USB): ``TicketPrinter``, ``TicketContent``;
 - LED window boards (Onbon BX-5K/6K on RS-485): ``BoardLine``;
 - voice announcements (espeak-ng, offline): ``Announcer``, ``Announcement``;
-- QR scanners on a serial port (预约取号 at the kiosk): ``SerialScanner``.
+- QR scanners on a serial port (预约取号 at the kiosk): ``SerialScanner``;
+- second-generation ID card readers (二代身份证阅读器, SAM protocol): ``IdCardReader``, ``IdCard``.
 
 Every call that touches a device blocks; callers on an event loop use an executor.
 """
@@ -19,6 +20,9 @@ _HOME = {
     "BoardRejected": "led_board",
     "BoardSilent": "led_board",
     "Exchange": "led_board",
+    "IdCard": "idcard",
+    "IdCardError": "idcard",
+    "IdCardReader": "idcard",
     "PrintReport": "printer",
     "PrinterError": "printer",
     "PrinterNotReady": "printer",
@@ -43,6 +47,7 @@ _HOME = {
 }
 
 if TYPE_CHECKING:
+    from .idcard import IdCard, IdCardError, IdCardReader
     from .led_board import BoardError, BoardLine, BoardRejected, BoardSilent, Exchange
     from .printer import PrinterError, PrinterNotReady, PrinterUnreachable, PrintReport, TicketPrinter
     from .printer_status import PrinterState, PrinterStatus
@@ -68,6 +73,9 @@ __all__ = [
     "BoardSilent",
     "EspeakVoice",
     "Exchange",
+    "IdCard",
+    "IdCardError",
+    "IdCardReader",
     "PrintReport",
     "PrinterError",
     "PrinterNotReady",

@@ -1,5 +1,5 @@
-"""``hallqueue printer …``, ``hallqueue board send`` and ``hallqueue announce``: the device
-commands IT staff use while wiring a hall. Each exits 0 only when the device did the job."""
+"""``hallqueue printer …``, ``hallqueue board send``, ``hallqueue announce`` and ``hallqueue idcard …``:
+the device commands IT staff use while wiring a hall. Each exits 0 only when the device did the job."""
 
 from __future__ import annotations
 
@@ -150,4 +150,81 @@ def announce(number: str, window: int, recall: bool, out: Path | None, speed: in
         click.echo(f"wrote {out}")
 
 
-COMMANDS = (printer, board, announce)
+@click.group()
+def idcard() -> None:
+    """Second-generation ID card readers (二代身份证阅读器, SAM protocol)."""
+
+
+_READER_PORT = click.option(
+    "--port", required=True, help="serial:///dev/ttyUSB0 (115200 baud unless ?baudrate=… says otherwise)"
+)
+_READER_TIMEOUT = click.option("--timeout", type=float, default=1.0, show_default=True, help="seconds per answer")
+_READER_RETRIES = click.option("--retries", type=click.IntRange(0, 10), default=2, show_default=True)
+
+
+def _reader(port: str, timeout: float, retries: int):
+    from .idcard import IdCardReader, IdCardUriError
+
+    try:
+        return IdCardReader(port, timeout, retries)
+    except IdCardUriError as exc:
+        raise click.BadParameter(str(exc), param_hint="--port") from None
+
+
+@idcard.command("read")
+@_READER_PORT
+@_READER_TIMEOUT
+@_READER_RETRIES
+def idcard_read(port: str, timeout: float, retries: int) -> None:
+    """Read the card on the reader and show it masked (never the whole name or ID number).
+
+    Exit 1 with the reason when there is no card, or the reader is silent, missing or broken.
+
+    Example: hallqueue idcard read --port serial:///dev/ttyUSB0
+    """
+    from datetime import date
+
+    from .idcard import IdCardError
+
+    try:
+        with _reader(port, timeout, retries) as reader:
+            card = reader.read()
+    except IdCardError as exc:
+        click.echo(f"{port}: {exc}", err=True)
+        sys.exit(1)
+    shown = card.masked()
+    for label, value in (
+        ("姓名", shown["name"]),
+        ("性别", shown["sex"]),
+        ("民族", shown["ethnicity"] or "—"),
+        ("出生", shown["birth"]),
+        ("年龄", str(card.age_on(date.today()))),
+        ("证件号", shown["id_number"]),
+        ("签发机关", shown["authority"]),
+        ("有效期限", f"{shown['valid_from']} 至 {shown['valid_to']}"),
+    ):
+        click.echo(f"{label}　{value}")
+
+
+@idcard.command("status")
+@_READER_PORT
+@_READER_TIMEOUT
+@_READER_RETRIES
+def idcard_status(port: str, timeout: float, retries: int) -> None:
+    """Ask the reader's SAM module for its status; exit 0 only when it is fit (0x90).
+
+    Example: hallqueue idcard status --port serial:///dev/ttyUSB0
+    """
+    from .idcard import OK, STATUS, IdCardError
+
+    try:
+        with _reader(port, timeout, retries) as reader:
+            status = reader.sam_status()
+    except IdCardError as exc:
+        click.echo(f"{port}: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"{port}: SAM 0x{status:02X} {STATUS.get(status, '未知状态')}")
+    sys.exit(0 if status == OK else 1)
+
+
+COMMANDS = (printer, board, announce, idcard)

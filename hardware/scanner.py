@@ -20,19 +20,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlsplit
 
 import serial
+
+from hardware.serial_uri import parse_serial_uri
 
 _LOGGER = logging.getLogger(__name__)
 DEFAULT_BAUDRATE = 9600  # what most scanners are set to leaving the factory
 MAX_LINE = 4096  # bytes: more without a line end is noise, not a code
-_OPTIONS = {
-    "baudrate": lambda v: int(v) in (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200),
-    "bytesize": lambda v: int(v) in (5, 6, 7, 8),
-    "parity": lambda v: v in ("N", "E", "O", "M", "S"),
-    "stopbits": lambda v: float(v) in (1, 1.5, 2),
-}
 
 
 class ScannerUriError(ValueError):
@@ -50,25 +45,8 @@ class ScannerUri:
 
 
 def parse_scanner_uri(text: str) -> ScannerUri:
-    parts = urlsplit(text.strip())
-    if parts.scheme.lower() != "serial":
-        raise ScannerUriError(f'"{text}": a scanner address starts with serial://, e.g. serial:///dev/ttyUSB0')
-    if not parts.path or parts.netloc:
-        raise ScannerUriError(f'"{text}": write the device path after three slashes, e.g. serial:///dev/ttyUSB0')
-    try:
-        options = dict(parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query)))
-    except ValueError:
-        raise ScannerUriError(f'"{text}": cannot read the options after "?"') from None
-    for key, value in options.items():
-        if key not in _OPTIONS:
-            raise ScannerUriError(f'"{text}": unknown option {key} (known: {", ".join(_OPTIONS)})')
-        try:
-            ok = _OPTIONS[key](value)
-        except ValueError:
-            ok = False
-        if not ok:
-            raise ScannerUriError(f'"{text}": {key}={value} is not a valid serial setting')
-    return ScannerUri(parts.path, options, text.strip())
+    device, options = parse_serial_uri(text, "a scanner", ScannerUriError)
+    return ScannerUri(device, options, text.strip())
 
 
 class LineSplitter:

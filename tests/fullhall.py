@@ -21,6 +21,7 @@ from queue_server.store import accounts
 from queue_server.store.database import open_database
 from queue_server.store.demo import DEMO_NAMES, demo_staff_no
 from queue_server.store.photos import prepare_photo
+from tests.ids import citizen_id
 
 from .conftest import OPENING, PASSWORD
 from .serverproc import ServerProcess
@@ -127,7 +128,17 @@ class FullHall:
         return {"Authorization": f"Bearer {result['token']}"}
 
     async def issue(self, service: str, count: int = 1) -> list[dict]:
-        return [await self.api("POST", "/api/tickets", self.kiosk, {"service": service}) for _ in range(count)]
+        """``count`` tickets; a service that issues by ID card gets a different ID for each."""
+        by_id = self.config.services[service].real_name == "required"
+        return [
+            await self.api(
+                "POST",
+                "/api/tickets",
+                self.kiosk,
+                {"service": service, **({"id_number": citizen_id()} if by_id else {})},
+            )
+            for _ in range(count)
+        ]
 
     async def busy(self, waiting_services: int = 45) -> set[str]:
         """Every window signed in and serving; ``waiting_services`` services with people waiting.

@@ -58,6 +58,7 @@ def bodies(scene: dict) -> dict[str, dict]:
         "book": {"service": "hukou", "slot_start": "2026-11-25T10:00:00+08:00", "name": "张三", "phone": "13812345678"},
         "cancel_booking": {"phone": "13812345678"},
         "check_in": {},
+        "check_in_by_id": {"id_number": "11010519491231002X"},
         "block_bookings": {"date": "2026-11-26", "reason": "业务培训"},
     }
 

@@ -69,9 +69,11 @@ def error(data: dict) -> str:
 
 
 async def desk_tidy(hall: Hall) -> None:
-    """Run the bookings keeper's round now (it runs at start and every minute by itself)."""
+    """Run the bookings keeper's and the privacy keeper's rounds now (they run at start and every
+    minute by themselves)."""
     app = hall.client.app
     await app[appkeys.ENGINE].submit(app[appkeys.BOOKINGS].tidy)
+    await app[appkeys.PRIVACY].run_once()
 
 
 # ---------------------------------------------------------------- slots and booking
@@ -335,7 +337,7 @@ async def test_missed_is_counted_only_after_the_day_with_late_normal(bhall):
 
 async def test_personal_data_is_masked_hashed_and_erased_after_keep_days(bhall, caplog):
     made = await book(bhall, id_number=ID_NUMBER)
-    key = bhall.db_path.parent / "booking.key"
+    key = bhall.db_path.parent / "privacy.key"
     assert stat.S_IMODE(os.stat(key).st_mode) == 0o600 and len(bytes.fromhex(key.read_text().strip())) == 32
     row = bhall.db().execute("SELECT id_hash, phone_hash FROM bookings").fetchone()
     assert re.fullmatch(r"[0-9a-f]{64}", row[0]) and row[0] != row[1]

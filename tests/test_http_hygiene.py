@@ -93,6 +93,8 @@ async def test_one_access_line_per_request_and_never_a_token(hall, caplog):
     await hall.client.post("/api/windows/1/call-next", headers=h1)
     await hall.client.get("/api/%0Aforged 200 0.0ms admin")
     await hall.client.get(ticket["status_path"])
+    await hall.client.get("/book/K7M2XQ9P")  # a booking's link, and its code checking in
+    await hall.client.post("/api/bookings/K7M2XQ9P/check-in", json={}, headers=hall.kiosk())
     await hall.client.post("/api/tickets", json={"service": "hukou"}, headers={"Authorization": "Bearer not-a-token"})
     protocols = ("hallqueue", f"bearer.{hall.display_token}")
     async with hall.client.ws_connect("/api/events?since=0", protocols=protocols) as ws:
@@ -110,12 +112,15 @@ async def test_one_access_line_per_request_and_never_a_token(hall, caplog):
     assert ("POST", "/api/windows/1/call-next", "200", "clerk") in got
     assert ("POST", "/api/tickets", "401", "anonymous") in got
     assert ("GET", "/t/…", "200", "anonymous") in got  # the ticket's link stays out
+    assert ("GET", "/book/…", "200", "anonymous") in got
+    assert ("POST", "/api/bookings/…/check-in", "404", "kiosk") in got
     assert ("GET", "/api/events", "101", "display") in got
     assert any(m[2].startswith("/api/%0A") and m[3] == "404" for m in parsed)  # one line, still encoded
     log = caplog.text
     for secret in (hall.kiosk_token, hall.display_token, hall.clerk_tokens[1], "not-a-token", "hunter2"):
         assert secret not in log
     assert ticket["status_path"].rsplit("/", 1)[1] not in log
+    assert "K7M2XQ9P" not in log
 
 
 # ---------------------------------------------------------------- a real `hallqueue serve`

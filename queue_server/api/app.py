@@ -35,8 +35,9 @@ from queue_server.runtime.engine import Engine
 from queue_server.runtime.hub import RECENT_EVENTS_KEPT, Hub
 from queue_server.runtime.notifier import Notifier
 from queue_server.runtime.phone_watch import PhoneWatch
+from queue_server.runtime.privacy import PersonalHasher, PrivacyKeeper
 from queue_server.runtime.rollups import RollupKeeper
-from queue_server.store import accounts
+from queue_server.store import accounts, ticket_ids
 from queue_server.store.database import Store
 
 _LOGGER = logging.getLogger(__name__)
@@ -80,7 +81,10 @@ def _logged_path(request: web.Request) -> str:
     route = request.match_info.route
     if route.name == "status_page":
         return "/t/…"  # the code is the ticket's link: whoever has it sees where the visitor stands
-    if code := request.match_info.get("public_code"):  # the same link, in the phone's API calls
+    if route.name == "booking_page":
+        return "/book/…"
+    # The same link in the phone's API calls; a booking's code (it checks in at the kiosk).
+    if code := request.match_info.get("public_code") or request.match_info.get("booking_code"):
         return request.rel_url.raw_path.replace(code, "…")
     return request.rel_url.raw_path
 
@@ -122,6 +126,7 @@ def init_app(
     app.cleanup_ctx.append(_engine_ctx)
     app.cleanup_ctx.append(_notifier_ctx)
     app.cleanup_ctx.append(_bookings_ctx)
+    app.cleanup_ctx.append(_privacy_ctx)
     app.cleanup_ctx.append(_rollup_ctx)
     app.cleanup_ctx.append(warmup_ctx)
     app[appkeys.SMS_LIMIT] = SlidingWindow(config.notify.signups_per_minute, WINDOW_S)
@@ -141,6 +146,8 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(readers, store.open)
     app[appkeys.READERS] = readers
+    # The key for ID and phone numbers, beside the database (made at the first start).
+    app[appkeys.HASHER] = await loop.run_in_executor(readers, PersonalHasher, store.path.parent)
     auth = Authenticator(store, readers, app[appkeys.CLOCK])
     auth.idle_s = app[appkeys.CONFIG].session_idle_s
     now = app[appkeys.CLOCK]()
@@ -182,21 +189,28 @@ async def _notifier_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _bookings_ctx(app: web.Application) -> AsyncIterator[None]:
-    """预约: the ID numbers' key (made in the data folder at the first start) and the keeper that
-    marks missed bookings, sends reminders and erases personal data; after the notifier."""
-    files, store = app[appkeys.FILES], app[appkeys.STORE]
-    desk = await asyncio.to_thread(
-        BookingDesk,
-        lambda: files.config,
-        app[appkeys.ENGINE],
-        app[appkeys.NOTIFIER],
-        store.path.parent,
-        app[appkeys.CLOCK],
-    )
+    """预约's keeper: marks missed bookings, sends reminders, erases personal data; after the notifier."""
+    files = app[appkeys.FILES]
+    desk = BookingDesk(lambda: files.config, app[appkeys.ENGINE], app[appkeys.NOTIFIER], app[appkeys.CLOCK])
     desk.start()
     app[appkeys.BOOKINGS] = desk
     yield
     await desk.stop()
+
+
+async def _privacy_ctx(app: web.Application) -> AsyncIterator[None]:
+    """身份证取号's day of tickets per ID (restored), and the keeper that erases personal data."""
+    store, engine = app[appkeys.STORE], app[appkeys.ENGINE]
+    day = engine.state.day
+    app[appkeys.ID_TICKETS] = await asyncio.get_running_loop().run_in_executor(
+        app[appkeys.READERS], lambda: ticket_ids.of_day(store.reader(), day)
+    )
+    files = app[appkeys.FILES]
+    keeper = PrivacyKeeper(lambda: files.config, engine, store, app[appkeys.READERS], app[appkeys.CLOCK])
+    keeper.start()
+    app[appkeys.PRIVACY] = keeper
+    yield
+    await keeper.stop()
 
 
 async def _rollup_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -12,11 +12,13 @@ from queue_server.api.auth import Authenticator
 from queue_server.api.limits import BookingLimit, KioskLimit, SlidingWindow, SocketGate
 from queue_server.config.hall_files import HallFiles
 from queue_server.core.model import HallConfig
+from queue_server.core.real_name import IdTickets
 from queue_server.runtime.bookings import BookingDesk
 from queue_server.runtime.engine import Engine
 from queue_server.runtime.hub import Hub
 from queue_server.runtime.notifier import Notifier
 from queue_server.runtime.phone_watch import PhoneWatch
+from queue_server.runtime.privacy import PersonalHasher, PrivacyKeeper
 from queue_server.runtime.rollups import RollupKeeper
 from queue_server.store.database import Store
 
@@ -40,3 +42,6 @@ SMS_LIMIT = web.AppKey("sms_limit", SlidingWindow)  # numbers left or withdrawn 
 ROLLUPS = web.AppKey("rollups", RollupKeeper)  # closed days folded for 统计分析 (runtime/rollups.py)
 BOOKINGS = web.AppKey("bookings", BookingDesk)  # 预约: the ID key, the keeper (runtime/bookings.py)
 BOOKING_LIMIT = web.AppKey("booking_limit", BookingLimit)  # public booking requests per client address
+HASHER = web.AppKey("hasher", PersonalHasher)  # keyed hashes of ID and phone numbers (runtime/privacy.py)
+PRIVACY = web.AppKey("privacy", PrivacyKeeper)  # erases personal data past keep_days (runtime/privacy.py)
+ID_TICKETS = web.AppKey("id_tickets", IdTickets)  # 身份证取号: today's tickets per ID hash (core/real_name.py)

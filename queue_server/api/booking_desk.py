@@ -19,9 +19,10 @@ from queue_server.api.bookings import (
     unknown_booking,
 )
 from queue_server.api.errors import ApiError
+from queue_server.api.real_name import person_of, record_id, run_issuing
 from queue_server.api.routes import Call, Reply
 from queue_server.api.views import ticket_view
-from queue_server.core import booking
+from queue_server.core import booking, real_name
 from queue_server.core.booking import Arrival, BookingStatus
 from queue_server.core.model import Priority
 from queue_server.core.notify import mainland_mobile
@@ -33,14 +34,36 @@ _PRIVACY = logging.getLogger("hallqueue.privacy")
 
 
 async def post_check_in(call: Call) -> Reply:
-    """签到取号: the booking's ticket. 预约 within the check-in window; later that day a normal
-    ticket (or ``too_late``, as ``[booking] late`` says)."""
-    config, now, p = call.files.config, call.app[appkeys.CLOCK](), call.principal
+    """签到取号 by the booking's code: the booking's ticket. 预约 within the check-in window; later
+    that day a normal ticket (or ``too_late``, as ``[booking] late`` says)."""
     code = booking.read_code(call.params["booking_code"])
     row = await call.read(lambda: store.by_code(call.app[appkeys.STORE].reader(), code)) if code else None
     if row is None:
         raise ApiError(404, "unknown_booking", "没有找到这个预约码，请核对后重新输入，或到咨询台询问")
-    request_id = call.body.request_id if call.body is not None else None
+    return await check_in(call, row, call.body.request_id)
+
+
+async def post_check_in_by_id(call: Call) -> Reply:
+    """签到取号 by the ID card a booking was made with: today's booking of that ID (the one whose
+    check-in window is open, else the next)."""
+    now = call.app[appkeys.CLOCK]()
+    person = person_of(call, call.body.id_number, now)
+    today = today_of(call.files.config, now)
+    rows = await call.read(lambda: store.of_id_on(call.app[appkeys.STORE].reader(), person.id_hash, today.isoformat()))
+    if not rows:
+        raise ApiError(404, "unknown_booking", "没有找到用这张身份证预约的今日预约，请直接取号或到咨询台询问")
+    rules = call.files.config.booking
+
+    def order(row: dict[str, Any]) -> tuple[bool, bool, str]:
+        opens, closes = booking.check_in_window(datetime.fromisoformat(row["slot_start"]), rules)
+        return row["status"] != BookingStatus.BOOKED, not (opens <= now < closes), row["slot_start"]
+
+    return await check_in(call, min(rows, key=order), call.body.request_id)
+
+
+async def check_in(call: Call, row: dict[str, Any], request_id: str | None) -> Reply:
+    """Check ``row`` in: the rules of the check-in window, then the ticket, once."""
+    config, now, p = call.files.config, call.app[appkeys.CLOCK](), call.principal
     if p.role is Role.KIOSK:  # the kiosk's ticket limit counts check-ins too (a retry is free)
         call.app[appkeys.LIMITS].check_kiosk(p.name, request_id)
     desk, booking_id = call.app[appkeys.BOOKINGS], row["id"]
@@ -72,7 +95,7 @@ async def post_check_in(call: Call) -> Reply:
         )
     on_time = arrival is Arrival.ON_TIME
     priority = Priority.APPOINTMENT if on_time else Priority.NORMAL
-    actor = p.actor
+    actor, id_hash = p.actor, row["id_hash"]
 
     def command(ctx: Context) -> tuple[dict[str, Any] | None, str | None]:
         if request_id is not None and (actor, request_id) in ctx.state.requests:  # a retry: the same ticket
@@ -88,10 +111,12 @@ async def post_check_in(call: Call) -> Reply:
         desk.changed[booking_id] = BookingStatus.CHECKED_IN
         number, ticket_id = ticket.number, ticket.id
         ctx.writes.append(lambda db: store.check_in(db, booking_id, ticket_id, number, on_time, actor, ctx.now))
+        if id_hash is not None and real_name.applies(service):  # the booked ticket is the ID's of the day
+            record_id(ctx, call, ticket_id, number, service.code, id_hash, None)
         return ticket_view(ctx.state, ticket), None
 
     try:
-        ticket, refused = await call.run(command)
+        ticket, refused = await run_issuing(call, command)
     except Exception:
         if desk.changed.get(booking_id) == BookingStatus.CHECKED_IN and status is BookingStatus.BOOKED:
             desk.changed.pop(booking_id, None)  # nothing was written: the booking is as it was
@@ -134,7 +159,7 @@ async def get_admin_bookings(call: Call) -> dict[str, Any]:
         phone = mainland_mobile(phone_typed)
         if phone is None:
             raise ApiError(422, "invalid_phone", "请填写正确的 11 位手机号码", field="phone")
-        phone_hash = call.app[appkeys.BOOKINGS].phone_hash(phone)
+        phone_hash = call.app[appkeys.HASHER].phone(phone)
     db_store = call.app[appkeys.STORE]
 
     def read() -> tuple[list, list]:

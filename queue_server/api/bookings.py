@@ -26,6 +26,7 @@ from queue_server.core.booking import BookingStatus, Slot
 from queue_server.core.feedback import mask_phone
 from queue_server.core.model import HallConfig, Service
 from queue_server.core.notify import mainland_mobile
+from queue_server.core.real_name import citizen_id
 from queue_server.runtime.bookings import CONFIRMATION
 from queue_server.runtime.engine import Context
 from queue_server.store import bookings as store
@@ -235,7 +236,7 @@ def _field_error(code: str, field: str, message: str) -> ApiError:
 
 async def post_booking(call: Call) -> Reply:
     check_rate(call)
-    body, desk = call.body, call.app[appkeys.BOOKINGS]
+    body, hasher = call.body, call.app[appkeys.HASHER]
     config, now = call.files.config, call.app[appkeys.CLOCK]()
     name = " ".join(body.name.split())
     if not name or any(not (ch.isalpha() or ch in "·• ") for ch in name):
@@ -245,7 +246,7 @@ async def post_booking(call: Call) -> Reply:
         raise _field_error("invalid_phone", "phone", "请填写正确的 11 位手机号码，如 13812345678")
     id_number = None
     if body.id_number:
-        id_number = booking.citizen_id(body.id_number)
+        id_number = citizen_id(body.id_number)
         if id_number is None:
             raise _field_error("invalid_id_number", "id_number", "身份证号码有误，请核对 18 位号码（最后一位可能是 X）")
     service = bookable_service(config, body.service)
@@ -273,8 +274,8 @@ async def post_booking(call: Call) -> Reply:
         name=name,
         phone=phone,
         phone_masked=mask_phone(phone),
-        phone_hash=desk.phone_hash(phone),
-        id_hash=desk.id_hash(id_number) if id_number else None,
+        phone_hash=hasher.phone(phone),
+        id_hash=hasher.id_number(id_number) if id_number else None,
         created_at=now.isoformat(),
         reminded_at=reminded,
     )
@@ -324,8 +325,11 @@ async def owned_booking(call: Call, phone_typed: str) -> dict[str, Any]:
     if code is None or phone is None:
         raise unknown_booking()
     row = await call.read(lambda: store.by_code(call.app[appkeys.STORE].reader(), code))
-    desk = call.app[appkeys.BOOKINGS]
-    if row is None or row["phone_hash"] is None or not hmac.compare_digest(row["phone_hash"], desk.phone_hash(phone)):
+    if (
+        row is None
+        or row["phone_hash"] is None
+        or not hmac.compare_digest(row["phone_hash"], call.app[appkeys.HASHER].phone(phone))
+    ):
         raise unknown_booking()
     return row
 

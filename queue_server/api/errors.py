@@ -64,6 +64,8 @@ ERRORS: dict[str, tuple[int, str]] = {
     "phone_change_limit": (409, "A number was left for this ticket as often as allowed (5)."),
     "too_many_attempts": (429, "Too many failed sign-ins; Retry-After says when to try again."),
     "rate_limited": (429, "This kiosk takes tickets faster than the hall allows; Retry-After says when."),
+    "id_required": (422, "The service issues tickets by ID only (real_name = required): give id_number."),
+    "id_daily_limit": (409, "This ID number has taken the service's tickets for today (details.number)."),
     "booking_rate_limited": (
         429,
         "Booking requests from this address faster than [booking] allows; Retry-After says when.",

@@ -34,7 +34,12 @@ async def get_services(call: Call) -> dict[str, Any]:
     departments = [{"code": d.code, "name": d.name, "short_name": d.short_name} for d in config.departments.values()]
     tiles = [{"name": t.name, "subtitle": t.subtitle, "services": list(t.services)} for t in config.tiles]
     bookings = any(s.booking is not None for s in config.services.values())
-    hall = {"name": config.name, "complaint_phone": config.complaint_phone, "bookings": bookings}
+    hall = {
+        "name": config.name,
+        "complaint_phone": config.complaint_phone,
+        "bookings": bookings,
+        "elderly_age": config.rules.elderly_age,
+    }
     return {"hall": hall, "services": services, "departments": departments, "tiles": tiles}
 
 

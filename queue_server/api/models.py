@@ -36,6 +36,12 @@ class IssueRequest(_Body):
     services: list[Annotated[str, ServiceCode]] | None = Field(None, min_length=1, max_length=5)
     priority: Priority = Priority.NORMAL
     request_id: str | None = Field(None, min_length=1, max_length=100)
+    id_number: str | None = Field(
+        None,
+        max_length=24,
+        description="身份证取号: the 18-character ID number (read from the card, or typed). Checked "
+        "(GB 11643), kept only as a keyed hash; required by services with real_name = required.",
+    )
 
 
 class TransferRequest(_Body):
@@ -97,6 +103,7 @@ class NoticesBody(_Body):
 class ReceptionTicket(_Body):
     service: str = ServiceCode
     priority: Priority = Priority.NORMAL
+    id_number: str | None = Field(None, max_length=24, description="As for 取号 (the desk types it).")
 
 
 # ---------------------------------------------------------------- answers
@@ -167,6 +174,8 @@ class ServiceInfo(_Out):
     hours: str
     daily_cap: int | None
     issued_today: int
+    real_name: Literal["required", "optional", "off"] = Field(description="身份证取号: required, optional or off.")
+    per_id_daily: int | None = Field(description="Tickets per ID number per day (with real_name); null: no limit.")
 
 
 class DepartmentInfo(_Out):
@@ -185,6 +194,7 @@ class HallBrief(_Out):
     name: str
     complaint_phone: str
     bookings: bool = Field(description="Some service takes 预约: the kiosk offers 预约取号.")
+    elderly_age: int = Field(description="An ID card this old or older gets the 特别通道 by itself.")
 
 
 class Services(_Out):
@@ -290,6 +300,9 @@ class WindowQueue(_Out):
         description="How long after its 过号 a ticket may be called back with 指定叫号; 0: never."
     )
     ticket: Ticket | None
+    age_band: str | None = Field(
+        description="身份证取号: the age band of the ticket in hand (60-69岁), never the number or birth date."
+    )
     services: list[QueuedService]
     all_services: list[ServiceName]
 
@@ -694,6 +707,13 @@ class BookingPhoneBody(_Body):
 class CheckInRequest(_Body):
     """签到取号. ``request_id``: a kiosk retrying after a lost answer gets the same ticket."""
 
+    request_id: str | None = Field(None, min_length=1, max_length=100)
+
+
+class CheckInByIdRequest(_Body):
+    """签到取号 with the ID card the booking was made with (the number as the reader gives it)."""
+
+    id_number: str = Field(min_length=1, max_length=24)
     request_id: str | None = Field(None, min_length=1, max_length=100)
 
 

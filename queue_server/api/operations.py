@@ -32,6 +32,18 @@ A, K, D, E = Role.ANONYMOUS, Role.KIOSK, Role.DISPLAY, Role.EVALUATOR
 C, R, M, ADMIN = Role.CLERK, Role.RECEPTION, Role.MANAGER, Role.ADMIN
 
 _TICKET_STATE_ERRORS = ("unknown_ticket", "illegal_transition", "wrong_window")
+# 签到取号's refusals (by the code or by the ID card); a late visitor's normal ticket may meet the
+# service's hours and cap, a kiosk its ticket limit.
+_CHECK_IN_ERRORS = (
+    "unknown_booking",
+    "too_early",
+    "too_late",
+    "cancelled",
+    "used",
+    "service_closed",
+    "daily_cap_reached",
+    "rate_limited",
+)
 _WINDOW_STATE_ERRORS = ("unknown_window", "window_closed", "window_paused", "window_busy")
 
 
@@ -313,16 +325,21 @@ OPERATIONS: tuple[Operation, ...] = (
         body=m.CheckInRequest,
         response=m.CheckInResult,
         status=201,
-        errors=(
-            "unknown_booking",
-            "too_early",
-            "too_late",
-            "cancelled",
-            "used",
-            "service_closed",
-            "daily_cap_reached",
-            "rate_limited",
-        ),
+        errors=_CHECK_IN_ERRORS,
+        tags=("bookings",),
+    ),
+    Operation(
+        "check_in_by_id",
+        "POST",
+        "/api/bookings/check-in-by-id",
+        booking_desk.post_check_in_by_id,
+        "签到取号 by the ID card the booking was made with: today's booking of that ID (its check-in "
+        "window open, else the next); otherwise as check-in by the code.",
+        roles(K, R, ADMIN),
+        body=m.CheckInByIdRequest,
+        response=m.CheckInResult,
+        status=201,
+        errors=("invalid_id_number", *_CHECK_IN_ERRORS),
         tags=("bookings",),
     ),
     Operation(
@@ -368,7 +385,16 @@ OPERATIONS: tuple[Operation, ...] = (
         body=m.IssueRequest,
         response=m.Ticket,
         status=201,
-        errors=("unknown_service", "service_closed", "daily_cap_reached", "forbidden_priority", "rate_limited"),
+        errors=(
+            "unknown_service",
+            "service_closed",
+            "daily_cap_reached",
+            "forbidden_priority",
+            "rate_limited",
+            "invalid_id_number",
+            "id_required",
+            "id_daily_limit",
+        ),
         tags=("tickets",),
     ),
     Operation(
@@ -708,7 +734,14 @@ OPERATIONS: tuple[Operation, ...] = (
         body=m.ReceptionTicket,
         response=m.ReceptionResult,
         status=201,
-        errors=("unknown_service", "service_closed", "daily_cap_reached"),
+        errors=(
+            "unknown_service",
+            "service_closed",
+            "daily_cap_reached",
+            "invalid_id_number",
+            "id_required",
+            "id_daily_limit",
+        ),
         tags=("reception",),
     ),
     Operation(

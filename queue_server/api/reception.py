@@ -7,6 +7,8 @@ import asyncio
 import secrets
 from typing import TYPE_CHECKING, Any
 
+from queue_server.api import appkeys
+from queue_server.api.real_name import issue_as, person_of, run_issuing
 from queue_server.api.routes import Call
 from queue_server.api.views import ticket_view
 from queue_server.runtime.engine import Context
@@ -22,12 +24,17 @@ NO_PRINTER = {"printed": False, "state": "none", "label": "咨询台未配置打
 
 async def post_reception_ticket(call: Call) -> dict[str, Any]:
     body, actor = call.body, call.principal.actor
+    person = person_of(call, body.id_number, call.app[appkeys.CLOCK]())
 
     def command(ctx: Context) -> dict[str, Any]:
-        issued = ctx.state.issue(body.service, body.priority, actor, ctx.now, public_code=secrets.token_urlsafe(6))
-        return ticket_view(ctx.state, ctx.state.active[issued.ticket_id])
+        def issue(priority):
+            code = secrets.token_urlsafe(6)
+            return [ctx.state.issue(body.service, priority, actor, ctx.now, public_code=code).ticket_id]
 
-    ticket = await call.run(command)
+        (ticket_id,) = issue_as(ctx, call, person, (body.service,), body.priority, issue)
+        return ticket_view(ctx.state, ctx.state.active[ticket_id])
+
+    ticket = await run_issuing(call, command)
     return {"ticket": ticket, "print": await print_at_desk(call, ticket)}
 
 

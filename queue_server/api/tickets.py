@@ -7,6 +7,7 @@ from typing import Any
 
 from queue_server.api import appkeys
 from queue_server.api.errors import ApiError
+from queue_server.api.real_name import Person, issue_as, person_of, run_issuing
 from queue_server.api.routes import Call, Reply
 from queue_server.api.views import stored_ticket_view, ticket_view
 from queue_server.core import lifecycle
@@ -31,9 +32,10 @@ async def post_ticket(call: Call) -> Reply:
             priority=body.priority.value,
         )
     chosen_services(body)  # a bad choice is refused before it counts against the kiosk's limit
+    person = person_of(call, body.id_number, call.app[appkeys.CLOCK]())
     if p.role is Role.KIOSK:
         call.app[appkeys.LIMITS].check_kiosk(p.name, body.request_id)
-    ticket_id, created, view = await call.run(lambda ctx: _issue(ctx, body, p.actor))
+    ticket_id, created, view = await run_issuing(call, lambda ctx: _issue(ctx, call, body, p.actor, person))
     if view is None:  # a repeated request for a ticket that is finished by now
         view = await stored_ticket(call, ticket_id)
     return Reply(view, 201 if created else 200, {"Location": f"/api/tickets/{ticket_id}"})
@@ -49,10 +51,22 @@ def chosen_services(body: Any) -> tuple[str, ...]:
     return services
 
 
-def _issue(ctx: Context, body: Any, actor: str) -> tuple[int, bool, dict[str, Any] | None]:
+def _issue(
+    ctx: Context, call: Call, body: Any, actor: str, person: Person | None
+) -> tuple[int, bool, dict[str, Any] | None]:
     services = chosen_services(body)
     codes = tuple(secrets.token_urlsafe(6) for _ in services)
-    first = ctx.state.issue_visit(services, body.priority, actor, ctx.now, body.request_id, codes)[0]
+    if body.request_id is not None and (actor, body.request_id) in ctx.state.requests:
+        first = ctx.state.issue_visit(services, body.priority, actor, ctx.now, body.request_id, codes)[0]
+    else:
+        issued = []
+
+        def issue(priority):
+            issued.extend(ctx.state.issue_visit(services, priority, actor, ctx.now, body.request_id, codes))
+            return [i.ticket_id for i in issued]
+
+        issue_as(ctx, call, person, services, body.priority, issue)
+        first = issued[0]
     ticket = ctx.state.active.get(first.ticket_id)
     return first.ticket_id, first.created, ticket_view(ctx.state, ticket) if ticket else None
 

@@ -112,6 +112,8 @@ def services_view(state: HallState, now: datetime) -> list[dict[str, Any]]:
                 "hours": s.hours.describe(),
                 "daily_cap": s.daily_cap,
                 "issued_today": issued,
+                "real_name": s.real_name,
+                "per_id_daily": s.per_id_daily if s.real_name != "off" else None,
             }
         )
     return out

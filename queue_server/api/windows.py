@@ -87,6 +87,7 @@ async def get_window_queue(call: Call) -> dict[str, Any]:
             **identity_fields(names.get(w.clerk), w.clerk),
             "no_show_recall_minutes": state.config.rules.no_show_recall_s / 60,
             "ticket": ticket_view(state, held) if held else None,
+            "age_band": call.app[appkeys.ID_TICKETS].bands.get(held.id) if held else None,
             "services": [
                 {
                     "code": code,

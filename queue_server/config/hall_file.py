@@ -117,6 +117,7 @@ class _RulesSection(_Strict):
     notify_ahead: int = Field(3, ge=0, le=50)  # 快到您了: the phone page (and an SMS) when this few are ahead
     lobby_wait_notice: bool = False  # the lobby screen says 等候时间较长 for a service past wait_alert_minutes
     wait_target_minutes: float = Field(20, gt=0, le=24 * 60)  # the hall's promise: served within this
+    elderly_age: int = Field(60, ge=50, le=100)  # 身份证取号: this age or over gets the 特别通道 by itself
 
 
 class _LimitsSection(_Strict):
@@ -191,6 +192,9 @@ class _ServiceSection(_Strict):
     avg_minutes: float = Field(10, gt=0, le=480)
     hours: HoursTable | None = None
     booking: _BookingPlanSection | None = None  # 预约 slots; leave out: no bookings
+    # 身份证取号: "required" (no ticket without an ID number), "optional", or "off"
+    real_name: typing.Literal["required", "optional", "off"] = "off"
+    per_id_daily: int | None = Field(None, ge=1, le=100)  # default 1 where real_name is required
 
 
 class _WindowSection(_Strict):
@@ -217,6 +221,10 @@ class _BoardSection(_Strict):
     show_clerk: bool = False
 
 
+class _PrivacySection(_Strict):
+    keep_days: int = Field(30, ge=1, le=3650)  # ID hashes of tickets erased this long after their day
+
+
 class _HallFile(_Strict):
     hall: _HallSection
     rules: _RulesSection = Field(default_factory=_RulesSection)
@@ -228,6 +236,7 @@ class _HallFile(_Strict):
     boards: list[_BoardSection] = Field(default_factory=list)  # LED boards, driven by the display PC
     notify: _NotifySection = Field(default_factory=_NotifySection)  # SMS reminders; off without a sink
     booking: _BookingSection = Field(default_factory=_BookingSection)  # 预约 rules
+    privacy: _PrivacySection = Field(default_factory=_PrivacySection)
 
 
 def _key(loc: tuple[Any, ...]) -> str:
@@ -436,6 +445,8 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
             daily_cap=s.daily_cap,
             avg_service_s=s.avg_minutes * 60,
             booking=_booking_plan(s.booking, f"services[{i}].booking", problems),
+            real_name=s.real_name,
+            per_id_daily=s.per_id_daily or (1 if s.real_name == "required" else None),
         )
     windows: dict[int, Window] = {}
     served: set[str] = set()
@@ -493,6 +504,7 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
             notify_ahead=r.notify_ahead,
             lobby_wait_notice=r.lobby_wait_notice,
             wait_target_s=r.wait_target_minutes * 60,
+            elderly_age=r.elderly_age,
         ),
         notices=tuple(raw.hall.notices),
         complaint_phone=raw.hall.complaint_phone,
@@ -513,6 +525,7 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
         ),
         notify=notify,
         booking=booking,
+        privacy_keep_days=raw.privacy.keep_days,
     )
 
 

@@ -53,29 +53,6 @@ def read_code(typed: str) -> str | None:
     return m[1] if m else None
 
 
-# ---------------------------------------------------------------- GB 11643 citizen ID numbers
-
-_ID = re.compile(r"[1-9][0-9]{16}[0-9X]")
-_WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]
-_CHECK = "10X98765432"
-
-
-def citizen_id(typed: str) -> str | None:
-    """The 18-character 居民身份证号码 as GB 11643 defines it (region, birth date, sequence, the
-    ISO 7064 MOD 11-2 check character), upper-cased; None when it is not one."""
-    text = unicodedata.normalize("NFKC", typed).strip().upper().replace(" ", "")
-    if not _ID.fullmatch(text):
-        return None
-    try:
-        born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
-    except ValueError:
-        return None
-    if born.year < 1900:
-        return None
-    total = sum(int(d) * w for d, w in zip(text[:17], _WEIGHTS, strict=True))
-    return text if _CHECK[total % 11] == text[17] else None
-
-
 def mask_name(name: str) -> str:
     """张三丰 → 张**: lists name nobody whole."""
     return name[:1] + "*" * max(1, len(name) - 1) if name else ""

@@ -121,6 +121,11 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices, HallW
         log. The block itself is the store's (``store/bookings.py``), written in the same batch."""
         self._emit(EventKind.BOOKINGS_BLOCKED if blocked else EventKind.BOOKINGS_UNBLOCKED, actor, now, **data)
 
+    def record_erasure(self, actor: str, now: datetime, **data: Any) -> None:
+        """Personal data past its keep_days was erased (``runtime/privacy.py``): the rule, the
+        cut-off and how many, for the audit log; never the data."""
+        self._emit(EventKind.PERSONAL_DATA_ERASED, actor, now, **data)
+
     def record_reload(self, actor: str, now: datetime, **data: Any) -> None:
         """The hall config was read again and this state rebuilt with it (``hallqueue reload``):
         one event for the audit log and the screens, saying what the rebuild expired (the

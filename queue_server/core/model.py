@@ -102,6 +102,7 @@ class EventKind(enum.StrEnum):
     WAIT_NOTICES_CHANGED = "wait_notices_changed"  # the lobby's 等候时间较长 notices ([rules] lobby_wait_notice)
     BOOKINGS_BLOCKED = "bookings_blocked"  # 预约: staff closed a day or a slot to bookings (staff only)
     BOOKINGS_UNBLOCKED = "bookings_unblocked"  # ... and opened it again
+    PERSONAL_DATA_ERASED = "personal_data_erased"  # the keep_days rules applied: what, how many (no data)
 
 
 class WindowStatus(enum.StrEnum):
@@ -217,6 +218,8 @@ class Service:
     daily_cap: int | None = None
     avg_service_s: float = 600.0  # starting value of the service-time average
     booking: BookingPlan | None = None  # 预约: the slots it offers; None: no bookings
+    real_name: str = "off"  # 身份证取号: "required", "optional" or "off" (an ID given is ignored)
+    per_id_daily: int | None = None  # tickets per ID number per day (with real_name; None: no limit)
 
 
 @dataclass(frozen=True)
@@ -282,6 +285,7 @@ class Rules:
     notify_ahead: int = 3  # 快到您了 on the visitor's phone (and by SMS) at this many or fewer ahead
     lobby_wait_notice: bool = False  # the lobby screen says 等候时间较长 for a service past wait_alert_s
     wait_target_s: float = 1200.0  # the hall's target: a visitor is called within this (statistics, simulator)
+    elderly_age: int = 60  # an ID card this old or older gets the 特别通道 by itself
 
 
 @dataclass(frozen=True)
@@ -361,6 +365,7 @@ class HallConfig:
     calendar_file: str | None = None  # as written in the config: relative to the config file
     notify: NotifyConfig = field(default_factory=NotifyConfig)  # SMS reminders (runtime/notifier.py)
     booking: BookingRules = field(default_factory=BookingRules)  # 预约 (runtime/bookings.py)
+    privacy_keep_days: int = 30  # ID hashes of tickets are erased this many days after their day
 
 
 # ---------------------------------------------------------------- state

@@ -141,6 +141,10 @@ def erase(db: sqlite_utils.Database, before_day: str, now: datetime) -> int:
     ).rowcount
 
 
+def erasable(db: sqlite_utils.Database, before_day: str) -> int:
+    return db.execute("SELECT count(*) FROM bookings WHERE day < ? AND erased_at IS NULL", [before_day]).fetchone()[0]
+
+
 def set_reminded(db: sqlite_utils.Database, ids: list[int], now: datetime) -> None:
     db.conn.executemany("UPDATE bookings SET reminded_at = ? WHERE id = ?", [(now.isoformat(), i) for i in ids])
 
@@ -227,6 +231,11 @@ def of_day(db: sqlite_utils.Database, day: str, phone_hash: str | None = None) -
             [day, *([phone_hash] if phone_hash else [])],
         )
     )
+
+
+def of_id_on(db: sqlite_utils.Database, id_hash: str, day: str) -> list[dict[str, Any]]:
+    """``day``'s bookings made with this ID (its keyed hash)."""
+    return list(db.query("SELECT * FROM bookings WHERE id_hash = ? AND day = ? ORDER BY slot_start", [id_hash, day]))
 
 
 def on_block(db: sqlite_utils.Database, day: str, service: str | None, slot_start: str | None) -> list[dict[str, Any]]:

@@ -79,6 +79,13 @@ def _withdraw_queued(
     )
 
 
+def _queue_deliveries(db: sqlite_utils.Database, message_id: str, sinks: tuple[str, ...]) -> None:
+    db.conn.executemany(
+        "INSERT INTO notify_deliveries (message_id, sink, state, failures) VALUES (?, ?, ?, 0)",
+        [(message_id, sink, QUEUED) for sink in sinks],
+    )
+
+
 def add_messages(db: sqlite_utils.Database, messages: list[Outgoing], sinks: tuple[str, ...]) -> set[str]:
     """Store messages with one queued delivery per sink; returns the ids stored. Left out: a
     message whose key is stored already, and one to a number that is not (or no longer) the one
@@ -108,10 +115,7 @@ def add_messages(db: sqlite_utils.Database, messages: list[Outgoing], sinks: tup
         )
         if cursor.rowcount:
             stored.add(m.message_id)
-            db.conn.executemany(
-                "INSERT INTO notify_deliveries (message_id, sink, state, failures) VALUES (?, ?, ?, 0)",
-                [(m.message_id, sink, QUEUED) for sink in sinks],
-            )
+            _queue_deliveries(db, m.message_id, sinks)
     return stored
 
 
@@ -138,10 +142,7 @@ def add_booking_messages(db: sqlite_utils.Database, messages: list[Outgoing], si
         )
         if cursor.rowcount:
             stored.append(m)
-            db.conn.executemany(
-                "INSERT INTO notify_deliveries (message_id, sink, state, failures) VALUES (?, ?, ?, 0)",
-                [(m.message_id, sink, QUEUED) for sink in sinks],
-            )
+            _queue_deliveries(db, m.message_id, sinks)
     return stored
 
 

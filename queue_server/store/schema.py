@@ -390,6 +390,17 @@ def _v10_bookings(db: sqlite_utils.Database) -> None:
     db["notify_messages"].create_index(["booking_id"])
 
 
+def _v11_ticket_ids(db: sqlite_utils.Database) -> None:
+    """身份证取号: the keyed hash of the ID a ticket was taken with (never the number), apart from the
+    tickets table and the append-only event log so that it can be erased (``[privacy] keep_days``)."""
+    db["ticket_ids"].create(
+        {"ticket_id": int, "business_day": str, "service": str, "id_hash": str, "age_band": str},
+        pk=("ticket_id", "service"),  # a number carrying several services counts for each
+        not_null={"business_day", "service", "id_hash"},
+    )
+    db["ticket_ids"].create_index(["business_day"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_status_links_and_faults,
@@ -401,6 +412,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v8_notify,
     _v9_reports,
     _v10_bookings,
+    _v11_ticket_ids,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
