@@ -12,6 +12,11 @@ What a visitor can change, and what the idle reset (``go_home``) changes back:
 - the language (``lang``): 中文 or English, from the header; Chinese by default.
 - 预约取号: a booking's code on the keypad of the booking screen, or its QR code on the scanner
   (a serial one, ``scanner``, or a USB one that types like a keyboard), checks it in.
+- 身份证取号 (``person``): an ID card on the reader (``idcard``; laid on it on home, the booking
+  or the ID screen), or its number on the ID screen's keypad. The card first checks in the
+  ID's booking of the day, if it has one; otherwise the visitor chooses a service as usual and
+  the number goes with the 取号 request. A service that requires an ID asks for it first. An ID
+  of the hall's ``elderly_age`` or over gets the 特别通道. The number is held for the visit only.
 - the services chosen for one visit (``chosen``): 加选 on a service starts it; from then on a
   touch on a service chooses it too, and 取号（N 项） takes one visit for them all (one number
   when a window serves them all, else linked numbers, in the order to go). Until then a touch
@@ -27,6 +32,7 @@ import logging
 import math
 import time
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +45,14 @@ from kivy.properties import (
     BooleanProperty,
     DictProperty,
     ListProperty,
+    NumericProperty,
     ObjectProperty,
     StringProperty,
 )
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from hardware.fonts import font_path
+from hardware.idcard import IdCard, IdCardReader
 from hardware.printer import TicketPrinter
 from hardware.printer_status import PrinterState
 from hardware.scanner import ScannerUri, SerialScanner
@@ -54,6 +62,7 @@ from . import strings
 from .booking import CODE_LENGTH, WedgeReader, booking_code, typed_code
 from .feed import LiveFeed
 from .flow import ChecklistOutcome, TicketFlow, TicketOutcome, new_request_id
+from .idcard import ID_LENGTH, IDCARD, IdCardPoller, VisitorId, typed_id
 from .layout import Layout
 from .runner import AsyncRunner
 from .screens import SCREENS
@@ -76,6 +85,8 @@ CHECK_IN_ROUNDS = 3  # a check-in the server does not answer is asked again this
 SCANNER = "scanner"  # the component name under which the kiosk reports its serial scanner
 # Where a scan checks a booking in; elsewhere (a guide being read, a ticket on screen) it is ignored.
 SCAN_SCREENS = ("home", "booking", "booking_result")
+# Where a card laid on the reader is taken (the ID screen only while it asks for one).
+CARD_SCREENS = ("home", "booking", "booking_result", "idcard")
 ENTER_KEYS = (13, 271)  # Enter and the keypad's Enter, as Kivy numbers them
 
 
@@ -86,6 +97,8 @@ class KioskApp(App):
     ``screen_inches``: the panel's diagonal; None guesses from its pixels (layout.default_inches).
     ``scanner``: the serial QR scanner's address (``hardware.scanner``), or None (none, or a USB
     one that types like a keyboard, which needs no setting).
+    ``idcard``: the ID card reader's address (``serial:///dev/ttyUSB1``), or None (the ID screen
+    then offers its keypad only).
     """
 
     hall_name = StringProperty("")
@@ -96,6 +109,11 @@ class KioskApp(App):
     departments = DictProperty({})  # code -> {"name", "short_name"}
     online = BooleanProperty(False)  # the last call to the server got an answer
     takes_bookings = BooleanProperty(True)  # some service takes 预约: home offers 预约取号
+    takes_ids = BooleanProperty(False)  # some service takes ID numbers: home offers 刷身份证取号
+    elderly_age = NumericProperty(60)  # an ID this old or older gets the 特别通道 (the hall's rule)
+    has_reader = BooleanProperty(False)  # an ID card reader is set up
+    reader_ok = BooleanProperty(True)  # ... and answers
+    visitor_name = StringProperty("")  # the masked name of the ID read for this visit (张*三)
     live = BooleanProperty(False)  # the event stream is connected
     elderly_mode = BooleanProperty(False)  # 特别通道 chosen: the ticket is a priority one
     chosen = ListProperty([])  # service codes chosen for one visit, in the order chosen
@@ -121,6 +139,7 @@ class KioskApp(App):
         screen_inches: float | None = None,
         voice: Any = None,
         scanner: ScannerUri | str | None = None,
+        idcard: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -131,10 +150,14 @@ class KioskApp(App):
         self.speaker: KioskSpeaker | None = None
         self.runner: AsyncRunner | None = None
         self.flow: TicketFlow | None = None
-        # (services, priority, request_id) being taken
-        self.pending: tuple[tuple[str, ...], str, str] | None = None
-        # (booking code, request_id, rounds asked) being checked in
-        self.checking: tuple[str, str, int] | None = None
+        # (services, priority, request_id, ID number or None) being taken
+        self.pending: tuple[tuple[str, ...], str, str, str | None] | None = None
+        # (booking code or None, request_id, rounds asked, the ID when by card) being checked in
+        self.checking: tuple[str | None, str, int, VisitorId | None] | None = None
+        self.idcard_setting = idcard
+        self.idcard: IdCardPoller | None = None
+        self.person: VisitorId | None = None  # the visitor's ID, for this visit only
+        self.id_for: tuple[str, ...] | None = None  # services chosen that wait for an ID
         self.retry_s = RETRY_S
         self.scanner_setting = scanner
         self.scanner: SerialScanner | None = None
@@ -177,6 +200,10 @@ class KioskApp(App):
         Window.bind(on_textinput=self._wedge_text, on_key_down=self._wedge_key)
         if self.scanner_setting is not None:
             self.scanner = SerialScanner(self.scanner_setting, self._serial_scan, self._scanner_state).start()
+        if self.idcard_setting is not None:
+            reader = IdCardReader(self.idcard_setting)
+            self.idcard = IdCardPoller(reader, self._card_from_reader, self._idcard_state).start()
+            self.has_reader = True
         self._events = [
             Clock.schedule_interval(self._check_idle, IDLE_CHECK_S),
             Clock.schedule_interval(lambda _dt: self.check_printer(), PRINTER_CHECK_S),
@@ -201,6 +228,9 @@ class KioskApp(App):
         if self.scanner is not None:
             self.scanner.stop()
             self.scanner = None
+        if self.idcard is not None:
+            self.idcard.stop()
+            self.idcard = None
         self._hide_overlay()
         for event in self._events:
             event.cancel()
@@ -268,15 +298,12 @@ class KioskApp(App):
         self.notice = text
 
     def on_takes_bookings(self, *_args: Any) -> None:
-        """A hall without bookings has no 预约取号 button (not a button that only says no)."""
-        if self.root is None:
-            return
-        ids = self.root.get_screen("home").ids
-        shown = ids.booking.parent is not None
-        if self.takes_bookings and not shown:
-            ids.actions.add_widget(ids.booking, index=1)  # between 特别通道 and 服务指南
-        elif not self.takes_bookings and shown:
-            ids.actions.remove_widget(ids.booking)
+        """A hall without bookings has no 预约取号 button (not a button that only says no); one
+        without services that take ID numbers no 刷身份证取号."""
+        if self.root is not None:
+            self.root.get_screen("home").update_actions()
+
+    on_takes_ids = on_takes_bookings
 
     def on_tiles(self, *_args: Any) -> None:
         if self.root is not None:
@@ -322,6 +349,8 @@ class KioskApp(App):
             self.counts = {s["code"]: s["waiting"] for s in services["services"]}
             self.tiles = services["tiles"]
             self.takes_bookings = services["hall"].get("bookings", False)
+            self.takes_ids = any(s.get("real_name", "off") != "off" for s in services["services"])
+            self.elderly_age = services["hall"].get("elderly_age", 60)
             self.guides = guides
             self.online = True
             if self.notice_key == "offline":
@@ -346,6 +375,7 @@ class KioskApp(App):
         self.pending = None
         self.checking = None
         self.chosen = []
+        self.forget_id()
         self.root.get_screen("booking").code = ""
         self.root.get_screen("booking_result").result = None
         if self.notice_key != "offline":
@@ -367,6 +397,8 @@ class KioskApp(App):
             self.show("guides")
         elif self.root.current == "booking_result":
             self.open_booking()
+        elif self.root.current == "idcard" and self.root.get_screen("idcard").mode == "keypad" and self.has_reader:
+            self.root.get_screen("idcard").mode = "card"  # back to the card on the reader
         elif self.root.current == "ticket":
             self.go_home()
         else:
@@ -453,8 +485,11 @@ class KioskApp(App):
         codes = (services,) if isinstance(services, str) else tuple(dict.fromkeys(services))
         if not codes:
             return
+        if self.person is None and any(self.services.get(c, {}).get("real_name") == "required" for c in codes):
+            self.open_idcard(for_services=codes)  # 实名取号: the ID first, then the ticket
+            return
         priority = "elderly" if self.elderly_mode else "normal"
-        self.pending = (codes, priority, new_request_id())
+        self.pending = (codes, priority, new_request_id(), self.person.number if self.person else None)
         self.set_notice("working")
         self.say("service", kind="service", keep=True, service=self.chosen_names(codes, self.t))
         self._attempt()
@@ -465,7 +500,7 @@ class KioskApp(App):
             self._attempt()
 
     def _attempt(self) -> None:
-        codes, priority, request_id = self.pending
+        codes, priority, request_id, id_number = self.pending
 
         def done(outcome: TicketOutcome | None, error: BaseException | None) -> None:
             if self.pending is None or self.pending[2] != request_id:
@@ -481,6 +516,8 @@ class KioskApp(App):
                 refused = (error.details or {}).get("service")
                 refused = refused if refused in self.services else codes[0]
                 name = self.name_of(self.services.get(refused, {"name": ""}))
+                if self.id_refused(error, codes, name):
+                    return
                 self.set_notice("refused", code=error.code, message=error.message, details=error.details, service=name)
                 return
             if error is not None:
@@ -490,11 +527,12 @@ class KioskApp(App):
             self.online = True
             self.set_notice()
             self.chosen = []
+            self.forget_id()  # the ticket is taken: the number is not needed any more
             self.outcome = outcome
             self.show("ticket")
             self.speak_ticket(outcome)
 
-        self.runner.submit(self.flow.take(list(codes), priority, request_id), done)
+        self.runner.submit(self.flow.take(list(codes), priority, request_id, id_number), done)
 
     # ------------------------------------------------------------ 预约取号
 
@@ -576,7 +614,7 @@ class KioskApp(App):
         why not on the booking result screen."""
         if self.pending is not None or self.checking is not None:
             return
-        self.checking = (code, new_request_id(), 1)
+        self.checking = (code, new_request_id(), 1, None)
         screen = self.root.get_screen("booking")
         screen.code = code
         if self.root.current != "booking":
@@ -584,8 +622,19 @@ class KioskApp(App):
         self.set_notice("checking_in")
         self._attempt_check_in()
 
+    def check_in_by_id(self, person: VisitorId) -> None:
+        """An ID card on the reader: today's booking of that ID checked in; without one (404
+        ``unknown_booking``) the visitor goes on to choose a service with the ID (``got_id``)."""
+        if self.pending is not None or self.checking is not None:
+            return
+        self.checking = (None, new_request_id(), 1, person)
+        self.root.get_screen("idcard").mode = "reading"
+        if self.root.current != "idcard":
+            self.show("idcard")
+        self._attempt_check_in()
+
     def _attempt_check_in(self) -> None:
-        code, request_id, rounds = self.checking
+        code, request_id, rounds, person = self.checking
 
         def done(outcome: TicketOutcome | None, error: BaseException | None) -> None:
             if self.checking is None or self.checking[1] != request_id:
@@ -594,32 +643,37 @@ class KioskApp(App):
                 self.online = False
                 if rounds < CHECK_IN_ROUNDS:
                     # The same request id again: the server hands out no second ticket.
-                    self.checking = (code, request_id, rounds + 1)
+                    self.checking = (code, request_id, rounds + 1, person)
                     self.set_notice("offline_retrying")
                     Clock.schedule_once(lambda _dt: self._retry_check_in(request_id), self.retry_s)
                     return
                 self.checking = None
-                self.show_booking_refusal("offline", "", {}, code)
+                self.show_booking_refusal("offline", "", {}, code or "")
                 return
             self.checking = None
             if isinstance(error, Refused):
                 self.online = True
-                self.show_booking_refusal(error.code, error.message, error.details, code)
+                if person is not None and error.code == "unknown_booking":
+                    self.set_notice()
+                    self.got_id(person)  # no booking today: a ticket with the ID, as usual
+                    return
+                self.show_booking_refusal(error.code, error.message, error.details, code or "")
                 return
             if error is not None:
-                _LOGGER.error("checking a booking in failed", exc_info=error)
-                self.show_booking_refusal("other", "", {}, code)
+                _LOGGER.error("checking a booking in failed: %s", type(error).__name__)
+                self.show_booking_refusal("other", "", {}, code or "")
                 return
             self.online = True
             self.set_notice()
             self.chosen = []
+            self.forget_id()
             self.outcome = outcome
             self.show("ticket")
             self.speak_ticket(outcome)
             if not outcome.on_time:
                 self.say("booking_late", kind="ticket", keep=True, label=outcome.ticket["number"])
 
-        self.runner.submit(self.flow.check_in(code, request_id), done)
+        self.runner.submit(self.flow.check_in(code, request_id, person.number if person else None), done)
 
     def _retry_check_in(self, request_id: str) -> None:
         if self.runner is not None and self.checking is not None and self.checking[1] == request_id:
@@ -632,6 +686,180 @@ class KioskApp(App):
         screen.result = (code, message, dict(details or {}), booking)
         self.show("booking_result")
         self.speak_screen()
+
+    # ------------------------------------------------------------ 身份证取号
+
+    def open_idcard(self, for_services: Sequence[str] | None = None) -> None:
+        """The ID screen: the card on the reader, or (no reader, or it is down) the keypad.
+        ``for_services``: the services chosen that require an ID, taken once it is there."""
+        if self.pending is not None or self.checking is not None:
+            return
+        self.id_for = tuple(for_services) if for_services else None
+        screen = self.root.get_screen("idcard")
+        screen.number = ""
+        screen.incomplete = False
+        # The title names the services that ask for the ID (not every one of a visit).
+        asking = [c for c in self.id_for or () if self.services.get(c, {}).get("real_name") == "required"]
+        screen.service = self.chosen_names(asking, self.t) if asking else ""
+        screen.mode = "card" if self.has_reader and self.reader_ok else "keypad"
+        if self.notice_key not in ("offline", "working"):
+            self.set_notice()
+        self.show("idcard")
+        self.speak_screen()
+
+    def type_id(self) -> None:
+        """输入身份证号码 on the card view: the keypad."""
+        screen = self.root.get_screen("idcard")
+        screen.number = ""
+        screen.mode = "keypad"
+        self.speak_screen()
+
+    def idcard_key(self, key: str) -> None:
+        """A touch on the ID keypad: a digit, X, or "delete"; a wrong number is said at once."""
+        if self.checking is not None or self.pending is not None:
+            return
+        screen = self.root.get_screen("idcard")
+        before = screen.problem
+        screen.number = typed_id(screen.number, key)
+        if screen.problem and not before:
+            self.say("idcard_bad", kind="idcard")
+
+    def submit_id(self) -> None:
+        """确认: the typed number, once all 18 are there and it checks out."""
+        screen = self.root.get_screen("idcard")
+        if len(screen.number) < ID_LENGTH:
+            screen.incomplete = True
+            return
+        if screen.problem:
+            return
+        self.take_id(VisitorId.typed(screen.number, self.today()))
+
+    @staticmethod
+    def today() -> date:
+        return date.today()
+
+    def take_id(self, person: VisitorId) -> None:
+        """An ID given (read or typed): the ID's booking of today first, where the hall takes
+        bookings and no service is waiting for it; else on to the service."""
+        if self.takes_bookings and self.id_for is None:
+            self.check_in_by_id(person)
+        else:
+            self.got_id(person)
+
+    def got_id(self, person: VisitorId) -> None:
+        """The ID is the visit's: 特别通道 by age; then the ticket of the services waiting for
+        it, or the result (张*三 76 岁) and 选择办理的业务."""
+        self.person = person
+        self.visitor_name = person.name
+        if person.age >= self.elderly_age and not self.elderly_mode:
+            self.elderly_mode = True
+            self.large_text = True
+        screen = self.root.get_screen("idcard")
+        screen.mode = "result"
+        if self.root.current != "idcard":
+            self.show("idcard")
+        if self.id_for:
+            codes, self.id_for = self.id_for, None
+            if person.age >= self.elderly_age:
+                self.say("idcard_lane", keep=True, age=int(self.elderly_age))
+            self.take(list(codes))
+            return
+        self.speak_screen()
+
+    def after_id(self) -> None:
+        """选择办理的业务 under the result: the tiles, the ID kept for the ticket."""
+        self.show("home")
+        self.root.get_screen("home").refresh()
+        self.say("home_lane" if self.elderly_mode else "home")
+
+    def forget_id(self) -> None:
+        """The visit is over (a ticket, 完成, the idle reset): the number goes."""
+        self.person = None
+        self.id_for = None
+        self.visitor_name = ""
+        if self.root is not None:
+            screen = self.root.get_screen("idcard")
+            screen.number = ""
+            screen.mode = "card"
+        # The poller still knows the card lying there (by a hash): it starts no new visit
+        # until it is lifted.
+
+    def id_refused(self, error: Refused, codes: Sequence[str], service: str) -> bool:
+        """The server refused a 取号 because of the ID: said on the ID screen. False: not about it."""
+        screen = self.root.get_screen("idcard")
+        if error.code == "id_required":
+            self.forget_id()
+            self.open_idcard(for_services=codes)
+            return True
+        if error.code == "invalid_id_number":
+            self.forget_id()
+            self.open_idcard(for_services=codes)
+            screen.mode = "keypad"
+            self.set_notice("refused", code=error.code, message=error.message, details=error.details, service=service)
+            return True
+        if error.code == "id_daily_limit":
+            self.forget_id()
+            self.chosen = []
+            screen.heading = self.t.idcard_limit_title
+            screen.text = self.t.refused(error.code, error.message, error.details, service)
+            screen.mode = "refused"
+            self.set_notice()
+            self.show("idcard")
+            self.speak_screen()
+            return True
+        return False
+
+    def _card_from_reader(self, card: IdCard) -> None:
+        """From the reader's thread: the card goes on on Kivy's."""
+        Clock.schedule_once(lambda _dt: self.card_read(card))
+
+    def card_read(self, card: IdCard) -> None:
+        """A card laid on the reader: on home, the booking screens and the ID screen asking for
+        it, the visit goes on with it; elsewhere (a guide, a ticket) it is not for us."""
+        if self.root is None or self.root.current not in CARD_SCREENS:
+            return
+        if self.pending is not None or self.checking is not None:
+            return
+        if self.root.current == "idcard" and self.root.get_screen("idcard").mode in ("result", "reading"):
+            return
+        self.last_touch = time.monotonic()
+        self.take_id(VisitorId.of_card(card, self.today()))
+
+    def _want_card(self) -> None:
+        """Tell the poller whether a card is awaited now (it reads only then)."""
+        if self.idcard is None or self.root is None:
+            return
+        waiting = (
+            self.root.current in CARD_SCREENS
+            and self.pending is None
+            and self.checking is None
+            and not (self.root.current == "idcard" and self.root.get_screen("idcard").mode in ("result", "reading"))
+        )
+        if waiting:
+            self.idcard.wanted.set()
+        else:
+            self.idcard.wanted.clear()
+
+    def _idcard_state(self, ok: bool, kind: str, message: str) -> None:
+        """From the reader's thread: the reader's health, on screen and to staff (as the printer)."""
+
+        def apply(_dt: float) -> None:
+            self.reader_ok = ok
+            screen = self.root.get_screen("idcard") if self.root is not None else None
+            if not ok and screen is not None and self.root.current == "idcard" and screen.mode == "card":
+                screen.mode = "keypad"  # the reader is down: the keypad still works
+
+        Clock.schedule_once(apply)
+        if self.runner is None:
+            return
+
+        async def report() -> None:
+            try:
+                await self.client.report(IDCARD, "ok" if ok else kind, message[:200])
+            except (ServerUnavailable, Refused) as exc:
+                _LOGGER.warning("could not report the ID card reader's state: %s", exc)
+
+        self.runner.submit(report())
 
     # ------------------------------------------------------------ the 一次性告知单
 
@@ -699,6 +927,18 @@ class KioskApp(App):
         elif current == "booking_result":
             result = self.root.get_screen("booking_result")
             self.say("booking_refused", keep=True, title=result.heading, text=result.text)
+        elif current == "idcard":
+            screen = self.root.get_screen("idcard")
+            if screen.mode == "card":
+                self.say("idcard")
+            elif screen.mode == "keypad":
+                self.say("idcard_keypad")
+            elif screen.mode == "refused":
+                self.say("idcard_refused", keep=True, title=screen.heading, text=screen.text)
+            elif screen.mode == "result":
+                if self.person is not None and self.person.age >= self.elderly_age:
+                    self.say("idcard_lane", keep=True, age=int(self.elderly_age))
+                self.say("idcard_read")
 
     def speak_ticket(self, outcome: TicketOutcome) -> None:
         """您的号码是 A012，前面还有 3 人 (the number read letter and digit by digit); for a visit,
@@ -744,6 +984,7 @@ class KioskApp(App):
             or self.large_text
             or self.lang != strings.DEFAULT_LANGUAGE
             or bool(self.chosen)
+            or self.person is not None
             or self.notice_key not in ("", "offline")
             or self.root.get_screen("home").ids.pager.page != 0
         )
@@ -751,6 +992,7 @@ class KioskApp(App):
     def _check_idle(self, _dt: float) -> None:
         if self.root is None:
             return
+        self._want_card()
         if self.pending is not None or self.checking is not None or not self.has_visitor():
             self._hide_overlay()
             return

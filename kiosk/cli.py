@@ -23,6 +23,12 @@ import click
     help="its QR scanner on a serial port, for 预约取号, e.g. serial:///dev/ttyUSB0?baudrate=9600 "
     "(a USB scanner that types like a keyboard needs no setting)",
 )
+@click.option(
+    "--idcard",
+    "idcard_uri",
+    help="its ID card reader (二代身份证阅读器) on a serial port, for 身份证取号, e.g. "
+    "serial:///dev/ttyUSB1?baudrate=115200 (none: the ID number is typed on the screen)",
+)
 @click.option("--fullscreen", is_flag=True, help="take the whole screen (on the kiosk itself)")
 @click.option("--size", default="1080x1920", show_default=True, help="window size when not full screen")
 @click.option(
@@ -46,6 +52,7 @@ def kiosk(
     token: str,
     printer_uri: str | None,
     scanner_uri: str | None,
+    idcard_uri: str | None,
     fullscreen: bool,
     size: str,
     screen_inches: float | None,
@@ -55,6 +62,7 @@ def kiosk(
 
     Example: hallqueue kiosk --server http://127.0.0.1:8080 --token TOKEN --printer dummy: --voice
     """
+    from hardware.idcard import IdCardUriError, parse_reader_uri
     from hardware.printer import TicketPrinter
     from hardware.printer_uri import PrinterUriError, parse_printer_uri
     from hardware.scanner import ScannerUriError, parse_scanner_uri
@@ -67,6 +75,11 @@ def kiosk(
         scanner = parse_scanner_uri(scanner_uri) if scanner_uri else None
     except ScannerUriError as exc:
         raise click.BadParameter(str(exc), param_hint="--scanner") from None
+    try:
+        if idcard_uri:
+            parse_reader_uri(idcard_uri)
+    except IdCardUriError as exc:
+        raise click.BadParameter(str(exc), param_hint="--idcard") from None
     try:
         width, height = (int(x) for x in size.lower().split("x"))
     except ValueError:
@@ -91,4 +104,11 @@ def kiosk(
 
     from .app import KioskApp
 
-    KioskApp(HallClient(server, token), printer, screen_inches=screen_inches, voice=voice, scanner=scanner).run()
+    KioskApp(
+        HallClient(server, token),
+        printer,
+        screen_inches=screen_inches,
+        voice=voice,
+        scanner=scanner,
+        idcard=idcard_uri,
+    ).run()

@@ -124,11 +124,16 @@ class TicketFlow:
         self.reported_state: PrinterState | None = None  # the fault the server knows about
 
     async def take(
-        self, services: str | Sequence[str], priority: str = "normal", request_id: str | None = None
+        self,
+        services: str | Sequence[str],
+        priority: str = "normal",
+        request_id: str | None = None,
+        id_number: str | None = None,
     ) -> TicketOutcome:
-        """Take and print a ticket for one service, or for several in one visit. Raises
-        ``ServerUnavailable`` after the retries, ``Refused`` when the server says no (service
-        closed, daily cap reached ...: a visit is all or nothing)."""
+        """Take and print a ticket for one service, or for several in one visit; ``id_number``
+        for 身份证取号. Raises ``ServerUnavailable`` after the retries, ``Refused`` when the server
+        says no (service closed, daily cap reached, the ID's ticket of the day taken ...: a visit
+        is all or nothing)."""
         codes = [services] if isinstance(services, str) else list(dict.fromkeys(services))
         if not codes:
             raise ValueError("no service chosen")
@@ -136,9 +141,9 @@ class TicketFlow:
         for attempt in range(1, self.attempts + 1):
             try:
                 if len(codes) == 1:
-                    ticket = await self.client.take_ticket(codes[0], priority, request_id)
+                    ticket = await self.client.take_ticket(codes[0], priority, request_id, id_number)
                 else:
-                    ticket = await self.client.take_visit(codes, priority, request_id)
+                    ticket = await self.client.take_visit(codes, priority, request_id, id_number)
                 break
             except ServerUnavailable:
                 if attempt == self.attempts:
@@ -146,14 +151,20 @@ class TicketFlow:
                 await asyncio.sleep(self.retry_delay_s * attempt)
         return await self._print(ticket)
 
-    async def check_in(self, code: str, request_id: str | None = None) -> TicketOutcome:
-        """预约取号: check the booking ``code`` in and print its ticket as any other. Retried
-        under the same request id like ``take``; raises ``ServerUnavailable`` after the retries,
-        ``Refused`` when the server says no (too early, unknown code, used ...)."""
+    async def check_in(
+        self, code: str | None, request_id: str | None = None, id_number: str | None = None
+    ) -> TicketOutcome:
+        """预约取号: check the booking ``code`` (or today's booking of ``id_number``) in and
+        print its ticket as any other. Retried under the same request id like ``take``; raises
+        ``ServerUnavailable`` after the retries, ``Refused`` when the server says no (too early,
+        unknown code, no booking for that ID, used ...)."""
         request_id = request_id or new_request_id()
         for attempt in range(1, self.attempts + 1):
             try:
-                answer = await self.client.check_in(code, request_id)
+                if code is None:
+                    answer = await self.client.check_in_by_id(id_number or "", request_id)
+                else:
+                    answer = await self.client.check_in(code, request_id)
                 break
             except ServerUnavailable:
                 if attempt == self.attempts:

@@ -22,9 +22,11 @@ from kivy.uix.widget import Widget
 
 from . import widgets
 from .booking import CODE_ALPHABET, CODE_LENGTH, slot_label
+from .idcard import ID_KEYS, ID_LENGTH, grouped, id_problem
 from .layout import LINE_HEIGHT
 from .widgets import ServiceButton, TileButton, TogetherButton, discard_children, paginate, text_height
 
+HOME_ACTIONS = ("elderly", "booking", "idcard", "guides")  # the home screen's big buttons, in order
 WORST_WAITING = 999  # tiles are measured with a three-digit waiting count, so they never grow
 # In the 特别通道 the tiles for older and disabled visitors come first (老年人业务: the 优待证 and
 # the free bus card, two cards in one visit), so they are on the first page even in 大字 mode.
@@ -86,10 +88,72 @@ class HomeScreen(KioskScreen):
 
     def on_kv_post(self, *args: Any) -> None:
         super().on_kv_post(*args)
-        self.ids.tiles_pane.bind(size=self._relayout)
+        ids = self.ids
+        # Held: an action taken out of the row (a hall without bookings) must not be collected.
+        self.actions = {name: ids[name].__self__ for name in HOME_ACTIONS}
+        ids.tiles_pane.bind(size=self._relayout)
+        ids.side.bind(size=self._relayout)
+        ids.actions.bind(width=self._relayout)
+        ids.pager.bind(height=self._relayout)
 
     def on_pre_enter(self, *_args: Any) -> None:
         self.refresh()
+
+    def update_actions(self) -> None:
+        """特别通道, 预约取号 (when some service takes bookings), 刷身份证取号 (when some takes ID
+        numbers) and 服务指南, in that order: no button that would only say no."""
+        app = App.get_running_app()
+        offered = {"booking": app.takes_bookings, "idcard": app.takes_ids}
+        wanted = [self.actions[name] for name in HOME_ACTIONS if offered.get(name, True)]
+        grid = self.ids.actions
+        if list(reversed(grid.children)) != wanted:
+            grid.clear_widgets()
+            for action in wanted:
+                grid.add_widget(action)
+        self._relayout()
+
+    @staticmethod
+    def action_height(action: Any, width: float, compact: bool) -> float:
+        """What a HomeAction ``width`` wide needs (its kv rule: padding, title, hint, spacing)."""
+        ui = App.get_running_app().ui
+        if compact:
+            pad, inner = ui.pad * 0.5, max(1.0, width - ui.pad)
+            return ui.pad + text_height(widgets.nice_wrap(action.text, ui.button, inner, True), ui.button, inner, True)
+        pad = ui.pad * 1.5
+        inner = max(1.0, width - 2 * pad)
+        title = text_height(widgets.nice_wrap(action.text, ui.title, inner, True), ui.title, inner, True)
+        hint = text_height(action.hint, ui.caption, inner) if action.hint else 0
+        return 2 * pad + title + hint + 3 * ui.gap / 2
+
+    def fit_actions(self) -> None:
+        """Portrait: the actions in one row under the tiles (two by two in 大字), as tall as they need. On a
+        wide screen, in the side pane under the pager: one under the other when the pane is tall
+        enough, else two by two, and with titles only (``compact``) when even that is too low."""
+        ui = App.get_running_app().ui
+        ids = self.ids
+        grid, side, pager = ids.actions, ids.side.__self__, ids.pager
+        shown = list(reversed(grid.children))
+        if not shown or grid.width <= 1:
+            return
+        gap = grid.spacing[1]
+        if not ui.landscape:  # one row; in 大字 two by two, so no title breaks after every few characters
+            options = [(2 if ui.large and len(shown) > 3 else len(shown), False)]
+        else:
+            options = [(1, False), (2, False), (2, True)]
+        room = side.height - (pager.height + side.spacing if pager.parent is side and pager.height > 0 else 0)
+        for cols, compact in options:
+            width = (grid.width - (cols - 1) * grid.spacing[0]) / cols
+            needs = [self.action_height(a, width, compact) for a in shown]
+            rows = [max(needs[i : i + cols]) for i in range(0, len(needs), cols)]
+            needed = sum(rows) + (len(rows) - 1) * gap
+            if not ui.landscape or needed <= room + 0.5:
+                break
+        for action in shown:
+            action.compact = compact
+        grid.cols = cols
+        grid.rows_minimum = {r: math.ceil(h) for r, h in enumerate(rows)}
+        if not ui.landscape:
+            grid.height = math.ceil(needed)
 
     def refresh(self, *_args: Any) -> None:
         self.ids.pager.page = 0
@@ -113,7 +177,7 @@ class HomeScreen(KioskScreen):
         and 服务指南, so the tiles keep the whole height."""
         ids = self.ids
         pager, side = ids.pager, App.get_running_app().ui.side_pager
-        target = ids.actions if side else ids.tiles_pane
+        target = (ids.side if side else ids.tiles_pane).__self__  # ids are proxies
         if pager.parent is not target:
             pager.parent.remove_widget(pager)
             target.add_widget(pager, index=len(target.children) if side else 0)
@@ -123,6 +187,7 @@ class HomeScreen(KioskScreen):
         app = App.get_running_app()
         ui = app.ui
         self.arrange()
+        self.fit_actions()
         pane, pager = self.ids.tiles_pane, self.ids.pager
         tiles = self.ordered_tiles()
         cols = ui.tile_cols
@@ -493,6 +558,119 @@ class BookingResultScreen(KioskScreen):
         self.detail = t.get("booking_code_shown", code=booking_code) if booking_code else ""
 
 
+class IdCardScreen(KioskScreen):
+    """身份证取号: ``mode`` "card" (the picture of a card on the reader, and 输入身份证号码),
+    "keypad" (the 18 characters, checked as they are typed), "reading" (the card read, being
+    looked up), "result" (张*三 76 岁, the 特别通道 when old enough, 选择办理的业务) or "refused"
+    (the server's word: this ID has taken its ticket today). Never the whole number on screen
+    once read: the typed one only while typed."""
+
+    screen_name = "idcard"
+    mode = StringProperty("card")
+    number = StringProperty("")  # typed so far
+    problem = StringProperty("")  # "", bad, bad_birth: what is wrong with it already
+    incomplete = BooleanProperty(False)  # 确认 touched before all 18 were typed
+    service = StringProperty("")  # the services waiting for the ID (需要实名取号), or ""
+    heading = StringProperty("")  # refused: the heading, and the server's message
+    text = StringProperty("")
+    key_height = NumericProperty(100)
+    number_font = NumericProperty(40)
+    picture_height = NumericProperty(100)
+
+    def on_kv_post(self, *args: Any) -> None:
+        super().on_kv_post(*args)
+        app = App.get_running_app()
+        ids = self.ids
+        self.panes = {name: ids[name].__self__ for name in ("card", "keypad", "result", "refused", "reading")}
+        for c in ID_KEYS:
+            key = Factory.IdKey(text=c, height=self.key_height)
+            key.bind(on_release=lambda _key, c=c: app.idcard_key(c))
+            self.bind(key_height=key.setter("height"))
+            ids.id_keys.add_widget(key)
+        delete = Factory.IdKey(height=self.key_height, text=app.t.booking_delete)
+        app.bind(t=lambda *_a: setattr(delete, "text", app.t.booking_delete))
+        delete.bind(on_release=lambda _key: app.idcard_key("delete"))
+        self.bind(key_height=delete.setter("height"))
+        ids.id_keys.add_widget(delete)
+        self.delete_key = delete
+        ids.key_area.bind(size=self._relayout)
+        ids.entry.bind(width=self._relayout)
+        ids.card.bind(size=self._relayout)
+        self.on_mode()
+        self.on_number()
+
+    def key(self, character: str) -> Any:
+        """The keypad's key for ``character`` (a digit, X, or "delete")."""
+        if character == "delete":
+            return self.delete_key
+        return next(k for k in self.ids.id_keys.children if getattr(k, "text", None) == character)
+
+    def on_mode(self, *_args: Any) -> None:
+        pane = self.ids.pane
+        wanted = self.panes[self.mode]
+        if list(pane.children) != [wanted]:
+            pane.clear_widgets()
+            pane.add_widget(wanted)
+        self._relayout()
+
+    def on_number(self, *_args: Any) -> None:
+        app = App.get_running_app()
+        self.problem = id_problem(self.number, app.today())
+        self.incomplete = False
+        for k in self.ids.id_keys.children:
+            if getattr(k, "text", None) == "X":  # the check character only
+                k.disabled = len(self.number) != ID_LENGTH - 1
+                k.opacity = 0.4 if k.disabled else 1
+
+    @staticmethod
+    def shown_number(number: str) -> str:
+        return grouped(number)
+
+    @staticmethod
+    def problem_text(t: Any, problem: str, incomplete: bool) -> str:
+        if problem == "bad":
+            return t.idcard_bad
+        if problem == "bad_birth":
+            return t.idcard_bad_birth
+        return t.idcard_incomplete if incomplete else ""
+
+    @staticmethod
+    def who_text(t: Any, *_bound: Any) -> str:
+        person = App.get_running_app().person
+        if person is None:
+            return ""
+        if person.name:
+            return t.get("idcard_who", name=person.name, age=person.age)
+        return t.get("idcard_who_typed", age=person.age)
+
+    @staticmethod
+    def lane_text(t: Any, *_bound: Any) -> str:
+        app = App.get_running_app()
+        person = app.person
+        if person is None or person.age < app.elderly_age:
+            return ""
+        return t.get("idcard_lane", age=int(app.elderly_age))
+
+    def relayout(self) -> None:
+        """Keys as large as the room allows (five rows), never lower than their words need;
+        the number as large as its row allows; the picture as large as the card pane allows."""
+        app = App.get_running_app()
+        ui, ids = app.ui, self.ids
+        keypad = ids.key_area
+        cols = ids.id_keys.cols
+        key_width = (keypad.width - (cols - 1) * ui.gap) / cols
+        room = (keypad.height - 8 * ui.gap) / 5  # four rows of keys and 确认, and the gaps
+        delete = app.t.booking_delete
+        needed = max(text_height("8", ui.button, 10_000, True), text_height(delete, ui.button, 10_000, True))
+        self.key_height = math.floor(max(needed * 1.1, min(room, key_width * 0.7, ui.mm(36 if not ui.large else 42))))
+        width = max(1.0, ids.entry.width - 2 * ui.pad)
+        wide = max(1.0, widgets.text_width(grouped("1" * ID_LENGTH), 100, True) / 100)
+        self.number_font = math.floor(max(ui.body, min(ui.tile, width / wide)))
+        card = ids.card
+        rest = ids.prompt.height + ids.prompt_detail.height + ids.type.height + card.spacing * 5
+        self.picture_height = math.ceil(max(ui.mm(30), min(ui.mm(110), card.height - rest, card.width * 0.55)))
+
+
 class GuidesScreen(KioskScreen):
     screen_name = "guides"
     selected = StringProperty("")  # the department browsed, highlighted
@@ -653,5 +831,6 @@ SCREENS = (
     GuideScreen,
     BookingScreen,
     BookingResultScreen,
+    IdCardScreen,
 )
 __all__ = ["SCREENS", "qr_texture", "widgets"]

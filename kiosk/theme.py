@@ -41,6 +41,7 @@ class Theme:
     closed: RGBA  # a service not issuing tickets, behind white text
     lane: RGBA  # 特别通道, behind white text
     guide: RGBA  # 服务指南, behind white text
+    idcard: RGBA  # 刷身份证取号, behind white text
     nav: RGBA  # 返回 / 首页 / pager, behind white text
     alert: RGBA  # notices, behind white text
     ok_text: RGBA  # "please take your ticket", on paper
@@ -75,7 +76,7 @@ class Theme:
             ("ok text on the page", self.ok_text, self.paper),  # 告知单已打印 on the guide item
             ("alert text on the page", self.alert_text, self.paper),
         ]
-        for name in ("header", "tile", "tile_pressed", "closed", "lane", "guide", "nav", "alert", "overlay"):
+        for name in ("header", "tile", "tile_pressed", "closed", "lane", "guide", "idcard", "nav", "alert", "overlay"):
             pairs.append((f"white on {name}", self.white, getattr(self, name)))
         return pairs
 
@@ -99,6 +100,7 @@ NORMAL = Theme(
     closed=(0.4, 0.4, 0.4, 1.0),
     lane=(0.72, 0.27, 0.0, 1.0),
     guide=(0.05, 0.42, 0.24, 1.0),
+    idcard=(0.36, 0.18, 0.55, 1.0),
     nav=(0.3, 0.33, 0.37, 1.0),
     alert=(0.72, 0.0, 0.13, 1.0),
     ok_text=(0.05, 0.42, 0.24, 1.0),
@@ -124,6 +126,7 @@ HIGH_CONTRAST = Theme(
     closed=(0.25, 0.25, 0.25, 1.0),
     lane=(0.6, 0.2, 0.0, 1.0),
     guide=(0.0, 0.33, 0.17, 1.0),
+    idcard=(0.27, 0.1, 0.45, 1.0),
     nav=(0.2, 0.22, 0.25, 1.0),
     alert=(0.6, 0.0, 0.08, 1.0),
     ok_text=(0.0, 0.33, 0.17, 1.0),

@@ -102,7 +102,7 @@ def _fill(text: str, font_size: float, width: float, bold: bool) -> list[str]:
         used += w
     if line:
         lines.append(line.rstrip())
-    if len(lines) > 1 and len(lines[-1]) < 2 and len(lines[-2]) > 3 and lines[-2][-1] not in _NO_LINE_START:
+    if len(lines) > 1 and len(lines[-1]) < 2 and len(lines[-2]) >= 3 and lines[-2][-1] not in _NO_LINE_START:
         lines[-2], lines[-1] = lines[-2][:-1], lines[-2][-1] + lines[-1]  # no single character alone
     return lines
 

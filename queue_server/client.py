@@ -90,22 +90,32 @@ class HallClient:
         """亮牌: who serves at the window now (name, 工号); a display, clerk or manager token."""
         return await self._call("GET", f"/api/windows/{window}/staff")
 
-    async def take_ticket(self, service: str, priority: str, request_id: str) -> dict[str, Any]:
-        return await self._call(
-            "POST", "/api/tickets", {"service": service, "priority": priority, "request_id": request_id}
-        )
+    async def take_ticket(
+        self, service: str, priority: str, request_id: str, id_number: str | None = None
+    ) -> dict[str, Any]:
+        """``id_number``: 身份证取号 (required by services with ``real_name`` "required")."""
+        body = {"service": service, "priority": priority, "request_id": request_id}
+        return await self._call("POST", "/api/tickets", _with_id(body, id_number))
 
-    async def take_visit(self, services: list[str], priority: str, request_id: str) -> dict[str, Any]:
+    async def take_visit(
+        self, services: list[str], priority: str, request_id: str, id_number: str | None = None
+    ) -> dict[str, Any]:
         """Several services in one visit: one ticket carrying them all (``services``), or the
         first of linked tickets with the others in ``linked``, in the order to go."""
-        return await self._call(
-            "POST", "/api/tickets", {"services": services, "priority": priority, "request_id": request_id}
-        )
+        body = {"services": services, "priority": priority, "request_id": request_id}
+        return await self._call("POST", "/api/tickets", _with_id(body, id_number))
 
     async def check_in(self, code: str, request_id: str) -> dict[str, Any]:
         """预约取号: the booking's ticket, ``{ticket, booking, on_time, message}``. Asked again
         under the same ``request_id`` after a network failure, it gives the same ticket."""
         return await self._call("POST", f"/api/bookings/{quote(code, safe='')}/check-in", {"request_id": request_id})
+
+    async def check_in_by_id(self, id_number: str, request_id: str) -> dict[str, Any]:
+        """预约取号 by the ID card the booking was made with: as ``check_in`` (404
+        ``unknown_booking`` when that ID has no booking today)."""
+        return await self._call(
+            "POST", "/api/bookings/check-in-by-id", {"id_number": id_number, "request_id": request_id}
+        )
 
     async def report(self, component: str, state: str, message: str = "") -> None:
         """Tell the server how a part of this kiosk is (``state`` "ok" clears a fault)."""
@@ -160,6 +170,10 @@ async def follow_events(
                 connected = False
                 on_link(False)
             await asyncio.sleep(delay)
+
+
+def _with_id(body: dict[str, Any], id_number: str | None) -> dict[str, Any]:
+    return {**body, "id_number": id_number} if id_number else body
 
 
 def status_url(ticket: dict[str, Any], server_url: str) -> str:

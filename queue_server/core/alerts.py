@@ -63,6 +63,9 @@ def followup_state(due: date, today: date) -> str:
     return "due_soon" if due - today <= timedelta(days=DUE_SOON_DAYS) else "open"
 
 
+_PARTS = {"voice": "语音播报", "scanner": "扫码器", "idcard": "身份证阅读器", "screen": "屏幕"}
+
+
 def component_name(component: str) -> str:
     """A reporting part in Chinese: 打印机, 3 号窗口条屏, 叫号屏（地址 12）."""
     if component == "printer":
@@ -71,7 +74,7 @@ def component_name(component: str) -> str:
         return f"{component[7:]} 号窗口条屏"
     if component.startswith("board-calls-") and component[12:].isdigit():
         return f"叫号屏（地址 {component[12:]}）"
-    return {"voice": "语音播报", "scanner": "扫码器", "screen": "屏幕"}.get(component, component)
+    return _PARTS.get(component, component)
 
 
 def fault_words(f: Fault) -> str:

@@ -77,8 +77,9 @@ def test_a_hall_without_bookings_has_no_booking_button(kiosk, server, tmp_path):
     app[appkeys.FILES].path = config
     assert server._call(reload_hall(app, COMMAND, "it")).ok
     d.wait_until(lambda: ids.booking.parent is None, what="the booking button gone")
-    assert [w.text for w in reversed(ids.actions.children)] == [d.app.t.elderly_lane, d.app.t.guides]
+    t = d.app.t
+    assert [w.text for w in reversed(ids.actions.children)] == [t.elderly_lane, t.idcard, t.guides]
     config.write_text(text, encoding="utf-8")
     assert server._call(reload_hall(app, COMMAND, "it")).ok
     d.wait_until(lambda: ids.booking.parent is not None, what="the booking button back")
-    assert [w.text for w in reversed(ids.actions.children)] == [d.app.t.elderly_lane, d.app.t.booking, d.app.t.guides]
+    assert [w.text for w in reversed(ids.actions.children)] == [t.elderly_lane, t.booking, t.idcard, t.guides]

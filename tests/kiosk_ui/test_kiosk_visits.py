@@ -17,6 +17,7 @@ from hardware.printer import TicketPrinter
 from kiosk import strings
 from kiosk.widgets import ChooseBox, ServiceButton, TogetherButton
 
+from ..ids import citizen_id
 from .checks import assert_screen_fits
 from .driver import SHAPES
 from .test_kiosk_shapes import find_tile
@@ -241,6 +242,14 @@ def test_visits_fit_every_shape(kiosk, server, shape, mode):
     d.wait_until(lambda: app.root.current == "home", what="home")
     check(d, f"kiosk-{shape}-{mode}-visit-home.png")
     d.tap(d.screen().ids.visit.ids.take)
+    # 普通护照办理 takes tickets by ID (实名取号): the number first, on the keypad, then the visit.
+    d.wait_until(lambda: app.root.current == "idcard", what="the ID screen")
+    id_screen = d.screen()
+    assert id_screen.mode == "keypad" and app.pending is None
+    for c in citizen_id("19800101", region="429005"):
+        d.tap(id_screen.key(c))
+    check(d, f"kiosk-{shape}-{mode}-visit-idcard.png")
+    d.tap(id_screen.ids.confirm)
     d.wait_until(lambda: app.root.current == "ticket", what="the visit's ticket")
     ticket = d.screen()
     d.frames(6)
