@@ -366,6 +366,9 @@ class Notifier:
         assert self.engine.state is not None
         day, now = self.engine.state.day, self.clock()
         sinks = tuple(self.sinks)
+        # The workers' counts are taken before the rows are read: a worker counts a failure once
+        # its row is written, so the counts shown never run ahead of the rows.
+        seen = {name: (w.failures_in_a_row, w.last_error) for name, w in self._workers.items()}
 
         def read() -> tuple[int, dict[str, dict[str, Any]]]:
             db = self.store.reader()
@@ -375,12 +378,13 @@ class Notifier:
         out = []
         for name, sink in self.sinks.items():
             f, worker = figures[name], self._workers[name]
+            failures_in_a_row, last_error = seen[name]
             oldest = f.pop("oldest_queued_at")
-            if worker.last_error is not None:  # this process saw it happen (the rows' times may tie)
-                f["last_error"], f["last_error_at"] = worker.last_error
+            if last_error is not None:  # this process saw it happen (the rows' times may tie)
+                f["last_error"], f["last_error_at"] = last_error
             age = max(0, round((now - datetime.fromisoformat(oldest)).total_seconds())) if oldest else None
             stuck = f["queued"] > 0 and (
-                (age is not None and age >= STUCK_AFTER_S) or worker.failures_in_a_row >= STUCK_FAILURES
+                (age is not None and age >= STUCK_AFTER_S) or failures_in_a_row >= STUCK_FAILURES
             )
             out.append(
                 {
@@ -389,7 +393,7 @@ class Notifier:
                     "target": sink.target,
                     **f,
                     "oldest_queued_s": age,
-                    "failures_in_a_row": worker.failures_in_a_row,
+                    "failures_in_a_row": failures_in_a_row,
                     "retry_in_s": worker.retry_in_s(),
                     "stuck": stuck,
                 }
@@ -454,19 +458,22 @@ class _Worker:
 
     async def _failed(self, message: Outgoing, exc: DeliveryFailed) -> None:
         message.failures += 1
-        self.last_error = (exc.message, self.notifier.clock().isoformat())
-        self.failures_in_a_row += 1
+        when = self.notifier.clock().isoformat()
         out_of_attempts = self.max_attempts and message.failures >= self.max_attempts
         if not exc.retry or out_of_attempts:
             _LOGGER.warning("%s: message %s not delivered, given up: %s", self.sink.name, message.message_id, exc)
             await self._record(outbox.settle, message, state=outbox.FAILED, error=exc.message)
             self._remove(message)
-            if not exc.retry:  # this message was refused; the link works, go on with the next
-                self.failures_in_a_row = 0
-                return
         else:
             _LOGGER.warning("%s: delivery failed (attempt %d): %s", self.sink.name, message.failures, exc)
             await self._record(outbox.record_failure, message, error=exc.message)
+        # Counted once the row holds the attempt: /admin reads both, and must never show more
+        # failures in a row than failed attempts recorded.
+        self.last_error = (exc.message, when)
+        if not exc.retry:  # this message was refused; the link works, go on with the next
+            self.failures_in_a_row = 0
+            return
+        self.failures_in_a_row += 1
         delay = min(exc.retry_after_s or self.backoff_s * 2 ** (self.failures_in_a_row - 1), self.backoff_max_s)
         loop = asyncio.get_running_loop()
         self._retry_at = loop.time() + delay

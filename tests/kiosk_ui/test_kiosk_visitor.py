@@ -54,7 +54,7 @@ def open_long_guide(d):
 
 
 def test_large_text_is_one_touch_on_every_screen_and_resets(kiosk):
-    d = started(kiosk, idle_timeout_s=6, countdown_s=1)
+    d = started(kiosk, idle_timeout_s=120, countdown_s=1)  # short only for the reset, below
     app = d.app
     for name in ("home", "services", "guides", "guide", "ticket"):
         assert "large_text" in app.root.get_screen(name).ids.header.ids, f"no 大字 button on {name}"
@@ -75,6 +75,7 @@ def test_large_text_is_one_touch_on_every_screen_and_resets(kiosk):
     assert not app.large_text and app.theme is NORMAL
     d.tap(d.screen().ids.header.ids.large_text)
     assert app.large_text
+    app.idle_timeout_s = 3
     d.wait_until(lambda: app.root.current == "home", timeout=20, what="idle reset")
     assert not app.large_text and app.theme is NORMAL
 
@@ -284,7 +285,10 @@ def english_words(d) -> list[str]:
 
 
 def test_english_and_back_to_chinese_on_the_idle_reset(kiosk):
-    d = started(kiosk, idle_timeout_s=3, countdown_s=1)
+    # A long timeout while the test looks at each screen (a fit check and a screenshot can
+    # take seconds on a loaded machine, and the countdown would catch the next tap), then a
+    # short one for the reset itself.
+    d = started(kiosk, idle_timeout_s=120, countdown_s=1)
     app = d.app
     en = strings.catalogue("en")
     assert english_words(d) == []
@@ -311,7 +315,8 @@ def test_english_and_back_to_chinese_on_the_idle_reset(kiosk):
     assert ticket.ids.ahead.text == "0 people ahead of you"
     assert_screen_fits(ticket, app.ui.min_font)
     d.screenshot("kiosk-portrait-english-ticket.png")
-    d.wait_until(lambda: app.root.current == "home", timeout=10, what="the idle reset")
+    app.idle_timeout_s = 3
+    d.wait_until(lambda: app.root.current == "home", timeout=20, what="the idle reset")
     assert app.lang == "zh" and d.screen().ids.title.text == "请选择办理的业务"
     assert english_words(d) == []
 
