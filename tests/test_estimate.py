@@ -121,3 +121,23 @@ def test_learned_service_times_outlast_the_day_and_a_restart(tmp_path):
         assert restarted.avg_service_s["tax"] == TAX_S  # nothing learned: the configured figure
     finally:
         store.close()
+
+
+def test_the_estimate_counts_on_the_windows_serving_out_the_morning():
+    """延时办理 (``rules.serve_out``): a wait that begins before 取号截止 and runs past 12:00 ends
+    before lunch, as the windows serve who waits before they close; in a hall without the rule
+    the two-hour break is added."""
+    late_morning = OPENING.replace(hour=11, minute=20)
+    waits = {}
+    for serve_out in (True, False):
+        data = hall_data()
+        data["rules"]["serve_out"] = serve_out
+        state = HallState(parse_hall_config(data, "test-hall.toml"), Restored.empty(OPENING.date()))
+        state.open_window(1, "clerk1", OPENING)  # 户政1: hukou first, and no other window of hukou open
+        for _ in range(5):
+            state.issue("hukou", Priority.NORMAL, "kiosk:k", late_morning)
+        state.advance(late_morning)
+        waits[serve_out] = state.estimate_s("hukou", 5)
+    hukou_s = 10 * 60
+    assert waits[True] == 5 * hukou_s  # 12:10, still this morning
+    assert waits[False] == 5 * hukou_s + 2 * 3600  # 14:10: the morning ran out at 12:00

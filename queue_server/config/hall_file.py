@@ -112,6 +112,7 @@ class _RulesSection(_Strict):
     service_time_weight: float = Field(0.2, gt=0, le=1)
     no_show_recall_minutes: float = Field(30, ge=0, le=24 * 60)  # a 过号 ticket may be called back this long
     last_ticket_minutes: float = Field(30, ge=0, le=240)  # 取号截止: no tickets this long before closing
+    serve_out: bool = True  # 延时办理: the windows serve who still waits when a range ends, then close
     wait_alert_minutes: float = Field(30, gt=0, le=24 * 60)  # /admin alerts a service waiting longer
     idle_alert_minutes: float = Field(3, gt=0, le=24 * 60)  # /admin alerts an open window idle while people wait
     notify_ahead: int = Field(3, ge=0, le=50)  # 快到您了: the phone page (and an SMS) when this few are ahead
@@ -499,6 +500,7 @@ def parse_hall_config(data: dict[str, Any], path: str = "hall.toml") -> HallConf
             service_time_weight=r.service_time_weight,
             no_show_recall_s=r.no_show_recall_minutes * 60,
             last_ticket_s=r.last_ticket_minutes * 60,
+            serve_out=r.serve_out,
             wait_alert_s=r.wait_alert_minutes * 60,
             idle_alert_s=r.idle_alert_minutes * 60,
             notify_ahead=r.notify_ahead,

@@ -21,7 +21,10 @@ make them (``hall_estimate.py`` gathers the figures from the hall state):
   serving it alone) takes longer still.
 - With no window of the service open (before opening, at lunch) its configured windows count,
   idle; and whatever the wait, the closed hours it runs into are added (``over_closed_hours``):
-  the estimate never promises a call while the hall is shut.
+  the estimate never promises a call while the hall is shut. Where the hall serves out its
+  queue before closing (``rules.serve_out``, 延时办理, as the hall in the interview does), a
+  wait that begins while the service is open is not cut by lunch: the windows stay until the
+  tickets taken before 取号截止 are served.
 
 Service times are each service's running average (weight ``rules.service_time_weight`` on the
 newest finished ticket), starting from its configured ``avg_minutes`` and carried over from day
@@ -64,9 +67,13 @@ def open_spans(hours: OpeningHours, day: date, calendar: Calendar) -> Spans:
     return tuple((_seconds(r.start), _seconds(r.end)) for r in hours.ranges_on(day, calendar))
 
 
-def over_closed_hours(wait_s: float, local: datetime, spans_on: Callable[[date], Spans], days_ahead: int = 7) -> float:
+def over_closed_hours(
+    wait_s: float, local: datetime, spans_on: Callable[[date], Spans], serve_out: bool = False, days_ahead: int = 7
+) -> float:
     """``wait_s`` of open time from ``local`` on, as elapsed time: the closed spells it runs
     into (the lunch break, the night) are added. ``spans_on`` gives a day's opening ranges.
+    With ``serve_out`` (延时办理) the windows serve who waits before they close, so a wait that
+    has begun in a range ends in it, however late; only the wait for an opening is added.
     Unchanged when there is no opening within ``days_ahead``."""
     remaining = wait_s
     day: date = local.date()
@@ -78,7 +85,7 @@ def over_closed_hours(wait_s: float, local: datetime, spans_on: Callable[[date],
             if end <= at:
                 continue
             begin = max(start, at)
-            if begin + remaining <= end:
+            if serve_out or begin + remaining <= end:
                 return offset * 86400 + begin + remaining - now_s
             remaining -= end - begin
             at = end

@@ -144,16 +144,17 @@ class HallEstimate(HallBase):
 
     def _over_closed_hours(self, service_code: str, wait: float) -> float:
         """The wait with the closed hours it runs into added; at once when it ends within the
-        service's current opening range (nearly always)."""
+        service's current opening range (nearly always), or begins in it and the windows serve
+        out their queue (``rules.serve_out``)."""
         if self._local_for is not self.now:
             local = self.now.astimezone(self.config.timezone)
             self._local_for, self._local = self.now, local
             self._local_s = local.hour * 3600 + local.minute * 60 + local.second
-        at = self._local_s
+        at, serve_out = self._local_s, self.config.rules.serve_out
         for start, end in self._spans_on(service_code, self._local.date()):
-            if start <= at and at + wait <= end:
+            if start <= at and (at + wait <= end or (serve_out and at < end)):
                 return wait
-        return over_closed_hours(wait, self._local, lambda day: self._spans_on(service_code, day))
+        return over_closed_hours(wait, self._local, lambda day: self._spans_on(service_code, day), serve_out)
 
     def _rate_span_s(self, priority: Priority) -> float:
         """The seconds today's arrival counts cover, or 0 when they do not count (less than

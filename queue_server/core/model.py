@@ -280,6 +280,7 @@ class Rules:
     service_time_weight: float = 0.2  # weight of the newest service time in the running average
     no_show_recall_s: float = 1800.0  # a 过号 ticket may be called back (指定叫号) this long after
     last_ticket_s: float = 1800.0  # a service stops issuing this long before each of its ranges ends
+    serve_out: bool = True  # 延时办理: tickets still waiting when a range ends are served before the windows close
     wait_alert_s: float = 1800.0  # the hall manager is alerted when someone waits longer
     idle_alert_s: float = 180.0  # ... and when an open window has been idle this long while people wait
     notify_ahead: int = 3  # 快到您了 on the visitor's phone (and by SMS) at this many or fewer ahead

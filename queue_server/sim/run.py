@@ -80,6 +80,12 @@ class Simulation:
     on_journal: Callable[[Journal], None] | None = None
     state: HallState | None = field(default=None, init=False)
     followups_due: dict[int, date] = field(default_factory=dict, init=False)  # follow-up id -> closed that day
+    windows_of: dict[str, tuple[int, ...]] = field(default_factory=dict, init=False)  # service -> its windows
+
+    def __post_init__(self) -> None:
+        for number, window in self.config.windows.items():
+            for code in window.services:
+                self.windows_of[code] = (*self.windows_of.get(code, ()), number)
 
     def run_day(self, day: date) -> DayResult:
         """Simulate one business day (from the day's start to its end), on the state the previous
@@ -125,6 +131,8 @@ class _Day:
         self.tickets: dict[int, object] = {}
         self.idle: set[int] = set()  # open windows with nothing to call
         self.closing: set[int] = set()  # windows to close once the visitor in front leaves
+        self.closed_at: dict[int, datetime] = {}  # when each closing window's hours ended
+        self.spans: dict[int, list[tuple[int, int]]] = {}  # each window's hours today, by the plan
         self.busy_since: dict[int, float] = {}
         self.open_since: dict[int, float] = {}
         self.busy: dict[int, float] = {}
@@ -188,7 +196,8 @@ class _Day:
 
     def _plan_windows(self) -> None:
         for number in self.config.windows:
-            for start, end in self.sim.plan.open_spans(self.config, number, self.day):
+            self.spans[number] = list(self.sim.plan.open_spans(self.config, number, self.day))
+            for start, end in self.spans[number]:
                 self.push(float(start), _OPEN, number)
                 self.push(float(end), _CLOSE, number)
 
@@ -276,6 +285,7 @@ class _Day:
     def _open(self, at: float, number: int) -> None:
         w = self.state.windows[number]
         self.closing.discard(number)
+        self.closed_at.pop(number, None)
         if w.status.value == "open":
             return
         self.state.open_window(number, f"sim{number}", self.now(at))
@@ -283,13 +293,41 @@ class _Day:
         self._call(number, at)
 
     def _close(self, at: float, number: int) -> None:
+        self.closed_at[number] = self.now(at)
         if number in self.busy_since:
             self.closing.add(number)  # the visitor in front is served first
             return
+        if self._serves_out(number, at):
+            self.closing.add(number)
+            self._call(number, at)
+            return
         self._shut(number, at)
+
+    def _serves_out(self, number: int, at: float) -> bool:
+        """延时办理 (``rules.serve_out``): a closing window goes on calling while one of its
+        services has people waiting who took their ticket before it closed, and no window
+        staying open (by the plan) serves it."""
+        if not self.config.rules.serve_out:
+            return False
+        closed_at = self.closed_at.get(number, self.now(at))
+        for code in self.config.windows[number].services:
+            oldest = self.state.queues[code].oldest()
+            if (
+                oldest is not None
+                and oldest.queued_since <= closed_at
+                and not any(
+                    start <= at < end
+                    for other in self.sim.windows_of[code]
+                    if other != number
+                    for start, end in self.spans.get(other, ())
+                )
+            ):
+                return True
+        return False
 
     def _shut(self, number: int, at: float) -> None:
         self.closing.discard(number)
+        self.closed_at.pop(number, None)
         self.idle.discard(number)
         if self.state.windows[number].status.value == "closed":
             return
@@ -299,12 +337,15 @@ class _Day:
         _spread(self.open_by_hour, number, since, at)
 
     def _call(self, number: int, at: float) -> None:
-        if number in self.closing:
+        if number in self.closing and not self._serves_out(number, at):
             self._shut(number, at)
             return
         ticket = self.state.call_next(number, f"clerk:sim{number}", self.now(at))
         if ticket is None:
-            self.idle.add(number)
+            if number in self.closing:
+                self._shut(number, at)
+            else:
+                self.idle.add(number)
             return
         self.idle.discard(number)
         self.busy_since[number] = at
@@ -321,7 +362,7 @@ class _Day:
         since = self.busy_since.pop(number)
         self.busy[number] = self.busy.get(number, 0.0) + at - since
         _spread(self.busy_by_hour, number, since, at)
-        if number in self.closing:
+        if number in self.closing and not self._serves_out(number, at):
             self._shut(number, at)
         else:
             self.idle.add(number)  # until the clerk calls, a moment later; an arrival may be first
