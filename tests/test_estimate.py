@@ -141,3 +141,20 @@ def test_the_estimate_counts_on_the_windows_serving_out_the_morning():
     hukou_s = 10 * 60
     assert waits[True] == 5 * hukou_s  # 12:10, still this morning
     assert waits[False] == 5 * hukou_s + 2 * 3600  # 14:10: the morning ran out at 12:00
+
+
+def test_while_the_windows_serve_out_the_lobby_promises_no_lunch_break():
+    """At 12:05 the last window of hukou still serves out the morning's queue: the waits the lobby
+    and the phones show run on from now. Once it has closed, who still waits is called at 14:00."""
+    state = HallState(parse_hall_config(hall_data(), "test-hall.toml"), Restored.empty(OPENING.date()))
+    state.open_window(1, "clerk1", OPENING)
+    for _ in range(3):
+        state.issue("hukou", Priority.NORMAL, "kiosk:k", OPENING.replace(hour=11, minute=25))
+    past_noon = OPENING.replace(hour=12, minute=5)
+    state.advance(past_noon)
+    hukou_s = 10 * 60
+    assert not state.is_open("hukou", past_noon)  # no tickets now, but the window still calls
+    assert state.estimate_s("hukou", 2) == 2 * hukou_s
+    state.close_window(1, "clerk1", past_noon)
+    # With no window open, both of hukou's windows count, idle at 14:00: two ahead, one each.
+    assert state.estimate_s("hukou", 2) == (14 * 60 - (12 * 60 + 5)) * 60 + hukou_s

@@ -9,7 +9,8 @@ make them (``hall_estimate.py`` gathers the figures from the hall state):
   waiting tickets of higher classes, and of the services it prefers, each costing its service's
   average divided among the open windows that serve it.
 - A window gives the service its time less the share that newcomers going ahead will take as
-  they keep coming, and clears the tickets it calls first at that pace too. Those newcomers
+  they keep coming, and gets through its visitor's rest and the tickets it calls first at
+  that pace too (the newcomers also come while they are served). Those newcomers
   are visitors of higher classes, and of the same class for the services the window prefers
   (today's arrival rate of each service and class, each ticket weighted by
   e^(-age / ``RATE_WINDOW_S``), so a peak that has begun counts at once); their share is at

@@ -77,8 +77,9 @@ class HallEstimate(HallBase):
         per_code: dict[str, tuple[float, float, float, float]] = {}
         # When each window can first turn to this service (its visitor done, and the tickets it
         # calls first: higher classes, services it prefers), and the share of its time left
-        # for it then (newcomers who go ahead keep coming, so they also slow the clearing of
-        # the tickets called first: ``first`` over that share).
+        # for it then (newcomers who go ahead keep coming, also while the visitor at the window
+        # is served, so the rest of that visit and the tickets called first both take longer:
+        # their sum over that share).
         free_at = []
         residuals = []  # each window's visitor: when it is done
         now, active = self.now, self.active
@@ -117,7 +118,7 @@ class HallEstimate(HallBase):
                     cut_in += figures[0]
                     first += figures[1]
             left = 1.0 - min(cut_in, MAX_CUT_IN)
-            free_at.append((start + first / left, left))
+            free_at.append(((start + first) / left, left))
         wait = next_call_s(free_at, ahead, avg[service_code])
         # Anti-starvation: a ticket that has waited ``starvation_s`` goes first at its windows.
         # The services a window prefers hold this one back until then at most, unless its own
@@ -125,7 +126,9 @@ class HallEstimate(HallBase):
         starving = self.config.rules.starvation_s
         if wait > starving:
             wait = max(starving, next_call_s([(r, 1.0) for r in residuals], ahead, avg[service_code]))
-        return round(self._over_closed_hours(service_code, wait)) if wait > 0 and self.now is not None else round(wait)
+        if wait <= 0 or self.now is None:
+            return round(wait)
+        return round(self._over_closed_hours(service_code, wait, is_open))
 
     def _serving(self, service_code: str) -> tuple[tuple[tuple[int, tuple[str, ...], int], ...], bool]:
         """The windows the estimate counts for a service, each with its services and the rank of
@@ -142,15 +145,19 @@ class HallEstimate(HallBase):
             )
         return found
 
-    def _over_closed_hours(self, service_code: str, wait: float) -> float:
+    def _over_closed_hours(self, service_code: str, wait: float, serving_now: bool) -> float:
         """The wait with the closed hours it runs into added; at once when it ends within the
-        service's current opening range (nearly always), or begins in it and the windows serve
-        out their queue (``rules.serve_out``)."""
+        service's current opening range (nearly always). Where the windows serve out their
+        queue (``rules.serve_out``), also at once when it begins in that range, or while the
+        service's windows are open past its end serving out (the lobby and the phone at 12:05)."""
+        serve_out = self.config.rules.serve_out
+        if serve_out and serving_now:
+            return wait
         if self._local_for is not self.now:
             local = self.now.astimezone(self.config.timezone)
             self._local_for, self._local = self.now, local
             self._local_s = local.hour * 3600 + local.minute * 60 + local.second
-        at, serve_out = self._local_s, self.config.rules.serve_out
+        at = self._local_s
         for start, end in self._spans_on(service_code, self._local.date()):
             if start <= at and (at + wait <= end or (serve_out and at < end)):
                 return wait
