@@ -158,3 +158,65 @@ def test_while_the_windows_serve_out_the_lobby_promises_no_lunch_break():
     state.close_window(1, "clerk1", past_noon)
     # With no window open, both of hukou's windows count, idle at 14:00: two ahead, one each.
     assert state.estimate_s("hukou", 2) == (14 * 60 - (12 * 60 + 5)) * 60 + hukou_s
+
+
+def test_tickets_the_window_ranks_lower_go_first_once_they_have_waited_the_starvation_time():
+    """Window 4 ranks water-pay first and idcard last. Three idcard visitors have waited since
+    09:00; a water-pay newcomer at 09:50 with ten ahead would be called after 10:30, and by then
+    the idcard tickets have waited an hour: the anti-starvation rule calls them first."""
+    state = HallState(parse_hall_config(hall_data(), "test-hall.toml"), Restored.empty(OPENING.date()))
+    state.open_window(4, "clerk4", OPENING)  # the only window open: idcard's and water-pay's
+    for _ in range(3):
+        state.issue("idcard", Priority.NORMAL, "kiosk:k", OPENING)
+    later = OPENING + timedelta(minutes=50)
+    for _ in range(10):
+        state.issue("water-pay", Priority.NORMAL, "kiosk:k", later)
+    state.advance(later)
+    idcard_s = 5 * 60
+    assert state.estimate_s("water-pay", 10) == 10 * WATER_S + 3 * idcard_s
+    assert state.estimate_s("water-pay", 2) == 2 * WATER_S  # called at 09:58: before they are due
+
+
+def test_the_day_shape_is_learned_outlasts_a_restart_and_says_when_newcomers_come(tmp_path):
+    """Yesterday 4 water-pay visitors came 09:00-09:30 and 16 in the half hour after: the hall's
+    day shape. Today at 09:15, with the two water-pay visitors so far, the estimate expects the
+    peak: newcomers who go ahead of tax at window 4 come at the rate the shape says."""
+    config = parse_hall_config(hall_data(), "test-hall.toml")
+    store = Store(tmp_path / "hall.db")
+    store.open()
+    try:
+        state = HallState(config, Restored.empty(OPENING.date()))
+        for minute in (5, 10, 15, 20, *range(31, 59, 2))[:20]:
+            state.issue("water-pay", Priority.NORMAL, "kiosk:k", OPENING + timedelta(minutes=minute))
+        store.persist(state.take_journal())
+        assert state.day_shape is None  # nothing learned until the day is over
+        next_morning = OPENING + timedelta(days=1)
+        state.advance(next_morning - timedelta(hours=1))
+        store.persist(state.take_journal())
+        shape = state.day_shape
+        assert shape[18] == pytest.approx(4 / 18) and shape[19] == pytest.approx(14 / 18) and sum(shape) == 1
+        # A server started the next morning reads it back from the last business days' tickets.
+        restarted = HallState(config, store.restore(config, next_morning))
+        assert restarted.day_shape == pytest.approx(shape)
+    finally:
+        store.close()
+    restarted.open_window(4, "clerk4", next_morning)
+    ticket_id = restarted.issue("water-pay", Priority.NORMAL, "kiosk:k", next_morning).ticket_id
+    restarted.call_next(4, "clerk4", next_morning)
+    restarted.act(ticket_id, "finish", "clerk4", next_morning + timedelta(minutes=2), window=4)
+    restarted.advance(next_morning + timedelta(minutes=25))
+    # By 09:25 a usual day has had 5/6 of its 09:00 half hour (10/3 of its 18 visitors); the
+    # next 15 minutes bring the rest of it and a third of the peak (2/3 + 14/3 = 16/3): today's
+    # one visitor so far stands for 1.6 more in the coming 15 minutes.
+    taken = restarted.avg_service_s["water-pay"] * 1.6 / 900
+    assert 0 < taken < 0.7
+    assert restarted.estimate_s("tax", 2) == round(2 * TAX_S / (1 - taken))
+    # A hall whose visitors came evenly all day expects fewer of them now.
+    flat = HallState(config, Restored.empty(next_morning.date()))
+    flat.day_shape = [1 / 18 if 17 <= slot < 35 else 0.0 for slot in range(48)]
+    flat.open_window(4, "clerk4", next_morning)
+    ticket_id = flat.issue("water-pay", Priority.NORMAL, "kiosk:k", next_morning).ticket_id
+    flat.call_next(4, "clerk4", next_morning)
+    flat.act(ticket_id, "finish", "clerk4", next_morning + timedelta(minutes=2), window=4)
+    flat.advance(next_morning + timedelta(minutes=25))
+    assert flat.estimate_s("tax", 2) < restarted.estimate_s("tax", 2)

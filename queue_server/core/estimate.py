@@ -7,19 +7,28 @@ make them (``hall_estimate.py`` gathers the figures from the hall state):
   service's average, at least a third of it: a visitor past the average is not nearly done, the
   times at the window spread too far) and once it has called what it calls first: the
   waiting tickets of higher classes, and of the services it prefers, each costing its service's
-  average divided among the open windows that serve it.
+  average. A window takes its part of each service's line: among the open windows serving it,
+  one that ranks it a place lower takes ``PORTION_STEP`` as much (the windows that rank it
+  first serve most of it; one ranking it last turns to it when they are busy).
 - A window gives the service its time less the share that newcomers going ahead will take as
   they keep coming, and gets through its visitor's rest and the tickets it calls first at
   that pace too (the newcomers also come while they are served). Those newcomers
-  are visitors of higher classes, and of the same class for the services the window prefers
-  (today's arrival rate of each service and class, each ticket weighted by
-  e^(-age / ``RATE_WINDOW_S``), so a peak that has begun counts at once); their share is at
+  are visitors of higher classes, and of the same class for the services the window prefers.
+  They are expected at the rate the hall's day shape says: each service's visitors so far
+  today, over the share of a usual day's visitors come by now, times the share coming in the
+  next ``RATE_AHEAD_S`` (so a peak is expected before it shows, and its end too). The day
+  shape is the share of the hall's visitors per half hour, a running average over the days
+  (weight ``DAY_SHAPE_WEIGHT``), read back from the last ``EARLIER_DAYS`` business days by a
+  starting server. Without one (a new hall), or before ``MIN_DAY_SO_FAR`` of a day has come,
+  the recent rate: each ticket weighted by e^(-age / ``RATE_WINDOW_S``). Their share is at
   most ``MAX_CUT_IN``.
 - The tickets ahead go to whichever window is free first, one by one (``next_call_s``); the
   newcomer is called when a window is free after them. An idle window calls at once: 0.
-- Anti-starvation bounds it: a ticket that has waited ``rules.starvation_s`` goes first, so the
-  services a window prefers hold it back no longer than that, unless its own line (its windows
-  serving it alone) takes longer still.
+- Anti-starvation, both ways: a ticket that has waited ``rules.starvation_s`` goes first. The
+  tickets of services a window ranks lower that will have waited that long by the time this one
+  would be called go first (added, then the calls played again); and the services a window
+  prefers hold this one back no longer than that, unless its own line (its windows serving it
+  alone) takes longer still.
 - With no window of the service open (before opening, at lunch) its configured windows count,
   idle; and whatever the wait, the closed hours it runs into are added (``over_closed_hours``):
   the estimate never promises a call while the hall is shut. Where the hall serves out its
@@ -50,6 +59,16 @@ MAX_CUT_IN = 0.7
 MIN_RATE_SPAN_S = 1800.0
 RATE_WINDOW_S = 1800.0  # seconds: how fast an arrival's weight in today's rates fades
 DISCRETE_UP_TO = 40  # tickets ahead worked through one by one; a longer queue as a pool
+# The part of a service's line each of its windows takes: a window that ranks it one place
+# lower takes this much of what one ranking it a place higher does.
+PORTION_STEP = 0.5
+# The hall's day shape: the share of a usual day's visitors who come in each half hour.
+SLOT_S = 1800
+SLOTS = 48
+DAY_SHAPE_WEIGHT = 0.2  # how far one day's arrivals move it (a running average over days)
+EARLIER_DAYS = 7  # business days a starting server reads it from
+MIN_DAY_SO_FAR = 0.05  # used once this share of a usual day's visitors has come
+RATE_AHEAD_S = 900.0  # the newcomers going ahead: at the rate expected over this coming time
 
 
 def updated_average(previous: float, sample: float, weight: float) -> float:
@@ -93,6 +112,24 @@ def over_closed_hours(
         day += timedelta(days=1)
         at = 0.0
     return wait_s  # no opening within the week: say the plain figure
+
+
+def folded_shape(shape: list[float] | None, counts: list[float], weight: float) -> list[float] | None:
+    """The day shape with one more day's arrivals per half hour folded in."""
+    total = sum(counts)
+    if not total:
+        return shape
+    day = [c / total for c in counts]
+    return day if shape is None else [(1 - weight) * a + weight * b for a, b in zip(shape, day, strict=True)]
+
+
+def share_by(shape: list[float], seconds: float) -> float:
+    """The share of a usual day's visitors who have come ``seconds`` after midnight."""
+    slot = min(int(seconds // SLOT_S), len(shape))
+    done = sum(shape[:slot])
+    if slot < len(shape):
+        done += shape[slot] * (seconds - slot * SLOT_S) / SLOT_S
+    return done
 
 
 def water_level(free_at: list[tuple[float, float]], work_s: float) -> float:

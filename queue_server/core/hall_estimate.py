@@ -4,9 +4,25 @@ for the method). A part of ``HallState`` (see :mod:`.hall_base`)."""
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from .estimate import MAX_CUT_IN, MIN_RATE_SPAN_S, RATE_WINDOW_S, Spans, next_call_s, open_spans, over_closed_hours
+from .estimate import (
+    DAY_SHAPE_WEIGHT,
+    MAX_CUT_IN,
+    MIN_DAY_SO_FAR,
+    MIN_RATE_SPAN_S,
+    PORTION_STEP,
+    RATE_AHEAD_S,
+    RATE_WINDOW_S,
+    SLOT_S,
+    SLOTS,
+    Spans,
+    folded_shape,
+    next_call_s,
+    open_spans,
+    over_closed_hours,
+    share_by,
+)
 from .hall_base import HallBase
 from .model import HallConfig, Priority, WindowStatus
 
@@ -25,13 +41,28 @@ class HallEstimate(HallBase):
         # Per service: when its counts were last brought up to date, in seconds after the first ticket.
         self._counted_at: dict[str, float] = {}
         self.first_issue_at = None
+        # The hall's day shape (``estimate.DAY_SHAPE_WEIGHT``), learned over the days before,
+        # and today's tickets per half hour and per service and class: with them the newcomers
+        # still to come are counted at the rate today's level and the usual day say.
+        self.day_shape: list[float] | None = None
+        self._slots_today = [0.0] * SLOTS
+        self.issued_today: dict[str, list[float]] = {}
+        for issued in restored.earlier_arrivals:
+            counts = [0.0] * SLOTS
+            for at, tickets in issued:
+                counts[self._slot(at)] += tickets
+            self.day_shape = folded_shape(self.day_shape, counts, DAY_SHAPE_WEIGHT)
+        for t in (*restored.active_tickets, *restored.finished_today, *restored.ended_today):
+            if t.business_day == restored.business_day:
+                self._count_today(t.original_service or t.service, t.priority, t.issued_at)
         # Kept between estimates (there are several per change): the windows serving each
-        # service for this config, how many are open (until a window opens, closes or pauses:
-        # ``window_epoch``), and each service's opening ranges per day.
+        # service for this config, which are open and each one's part of a service's line
+        # (until a window opens, closes or pauses: ``window_epoch``), and each service's
+        # opening ranges per day.
         self._windows_of: dict[str, tuple[int, ...]] = {}
         self._windows_of_config: HallConfig | None = None
-        self._open_counts: dict[str, int] | None = None
         self._serving_cache: dict[str, tuple[tuple[tuple[int, tuple[str, ...], int], ...], bool]] = {}
+        self._portions: dict[str, dict[int, float]] = {}
         self._windows_key: tuple[int, int] = (-1, -1)  # what the two above were worked out for
         self._spans: dict[tuple[str, date], Spans] = {}
         self._local_for: datetime | None = None  # the hall's local time, worked out once per now
@@ -50,8 +81,24 @@ class HallEstimate(HallBase):
                 by_class[i] = count * decay
         self._counted_at[service_code] = at
         by_class[priority.rank] += 1.0
+        self._count_today(service_code, priority, now)
+
+    def _count_today(self, service_code: str, priority: Priority, at: datetime) -> None:
+        self._slots_today[self._slot(at)] += 1
+        counts = self.issued_today.get(service_code)
+        if counts is None:
+            counts = self.issued_today[service_code] = [0.0] * len(Priority)
+        counts[priority.rank] += 1.0
+
+    def _slot(self, at: datetime) -> int:
+        local = at.astimezone(self.config.timezone)
+        return min(SLOTS - 1, (local.hour * 3600 + local.minute * 60 + local.second) // SLOT_S)
 
     def forget_arrivals(self) -> None:
+        """The day is over: its arrivals go into the day shape, and today's counts start afresh."""
+        self.day_shape = folded_shape(self.day_shape, self._slots_today, DAY_SHAPE_WEIGHT)
+        self._slots_today = [0.0] * SLOTS
+        self.issued_today.clear()
         self.issued_by_class.clear()
         self._counted_at.clear()
         self.first_issue_at = None
@@ -61,19 +108,22 @@ class HallEstimate(HallBase):
         """Seconds a ticket of ``priority`` with ``ahead`` tickets of its service before it would
         wait (see ``estimate.py``)."""
         serving, is_open = self._serving(service_code)
-        open_counts = self._open_windows()
         live, avg, queues, by_class_of = self.windows, self.avg_service_s, self.queues, self.issued_by_class
         above = priority.rank + 1
-        span = self._rate_span_s(priority)
+        # The newcomers still to come, per second: with a day shape learned, each service's
+        # count today over the share of a usual day come by now, times the share coming next
+        # (``RATE_AHEAD_S``); without one, the recent rate (below).
+        per_ticket = self._expected_per_ticket() if priority is not TOP_CLASS else None
+        span = self._rate_span_s(priority) if per_ticket is None else 0.0
         # A service's weighted count, aged to now, over the weight the span since the first
         # ticket holds (its integral), is its recent rate; just after opening, the plain one.
         counted_at = self._counted_at
         norm = RATE_WINDOW_S * -math.expm1(-span / RATE_WINDOW_S) if span else 0.0
         # Per service, worked out once for all its windows: the share of a window's time its
         # newcomers of higher classes take, what of its queue is called before this ticket
-        # (without, then with, its own class), each at its time at the window over its open
-        # windows, and the share its newcomers of this ticket's class take (they go first where
-        # the window prefers that service).
+        # (without, then with, its own class), each at its time at the window, and the share
+        # its newcomers of this ticket's class take (they go first where the window prefers
+        # that service). A window takes its part of each (``_parts``).
         per_code: dict[str, tuple[float, float, float, float]] = {}
         # When each window can first turn to this service (its visitor done, and the tickets it
         # calls first: higher classes, services it prefers), and the share of its time left
@@ -81,6 +131,7 @@ class HallEstimate(HallBase):
         # is served, so the rest of that visit and the tickets called first both take longer:
         # their sum over that share).
         free_at = []
+        turns = []  # per window: its services, this one's rank, the work before it turns to it, its share
         residuals = []  # each window's visitor: when it is done
         now, active = self.now, self.active
         for number, services, mine in serving:
@@ -98,9 +149,14 @@ class HallEstimate(HallBase):
             for i, code in enumerate(services):
                 figures = per_code.get(code)
                 if figures is None:
-                    share = avg[code] / (open_counts.get(code) or 1)
+                    share = avg[code]
                     by_class = by_class_of.get(code) if span else None
-                    if by_class:
+                    if per_ticket is not None:
+                        counts = self.issued_today.get(code)
+                        weight = share * per_ticket
+                        taken = weight * sum(counts[above:]) if counts else 0.0
+                        taken_same = weight * counts[priority.rank] if counts else 0.0
+                    elif by_class:
                         weight = share * math.exp((counted_at[code] - span) / RATE_WINDOW_S) / norm
                         taken, taken_same = weight * sum(by_class[above:]), weight * by_class[priority.rank]
                     else:
@@ -111,19 +167,34 @@ class HallEstimate(HallBase):
                     else:
                         higher, same = queue.split_before(priority)
                         figures = per_code[code] = (taken, higher * share, (higher + same) * share, taken_same)
+                part = (self._portions.get(code) or self._parts(code)).get(number, 0.0)
                 if i < mine:  # a service this window prefers: all of its line, and its newcomers
-                    cut_in += figures[0] + figures[3]
-                    first += figures[2]
+                    cut_in += part * (figures[0] + figures[3])
+                    first += part * figures[2]
                 else:
-                    cut_in += figures[0]
-                    first += figures[1]
+                    cut_in += part * figures[0]
+                    first += part * figures[1]
             left = 1.0 - min(cut_in, MAX_CUT_IN)
             free_at.append(((start + first) / left, left))
+            turns.append((number, services, mine, start + first, left))
         wait = next_call_s(free_at, ahead, avg[service_code])
+        starving = self.config.rules.starvation_s
+        if wait > 0 and now is not None:
+            # Anti-starvation for the services a window ranks lower: their tickets that will
+            # have waited ``starvation_s`` by the time this one would be called go first.
+            due = now + timedelta(seconds=wait - starving)
+            later, more = [], False
+            for number, services, mine, work, left in turns:
+                for code in services[mine + 1 :]:
+                    if queues[code] and (n := queues[code].queued_by(due, priority)):
+                        work += (self._portions.get(code) or self._parts(code)).get(number, 0.0) * n * avg[code]
+                        more = True
+                later.append((work / left, left))
+            if more:
+                wait = next_call_s(later, ahead, avg[service_code])
         # Anti-starvation: a ticket that has waited ``starvation_s`` goes first at its windows.
         # The services a window prefers hold this one back until then at most, unless its own
         # line (served as if nothing else came) takes longer still.
-        starving = self.config.rules.starvation_s
         if wait > starving:
             wait = max(starving, next_call_s([(r, 1.0) for r in residuals], ahead, avg[service_code]))
         if wait <= 0 or self.now is None:
@@ -145,6 +216,42 @@ class HallEstimate(HallBase):
             )
         return found
 
+    def _expected_per_ticket(self) -> float | None:
+        """What one of today's tickets of a service says of its newcomers per second over the
+        coming ``RATE_AHEAD_S``: the share of a usual day coming then, over the share come by
+        now, over that time. None without a day shape, or too early in the day to tell."""
+        shape = self.day_shape
+        if shape is None or self.now is None:
+            return None
+        now_s = self._local_seconds()
+        so_far = share_by(shape, now_s)
+        if so_far < MIN_DAY_SO_FAR:
+            return None
+        return (share_by(shape, now_s + RATE_AHEAD_S) - so_far) / so_far / RATE_AHEAD_S
+
+    def _parts(self, code: str) -> dict[int, float]:
+        """The part of ``code``'s line (and of its newcomers) each window takes: among the
+        windows serving it (the open ones, or with none open all), each place lower in a
+        window's order takes ``PORTION_STEP`` times as much. A window that ranks a service last
+        turns to it when the windows ranking it first are busy with it: they take most. Kept
+        until a window changes (``_serving``, called first, checks)."""
+        parts = self._portions.get(code)
+        if parts is None:
+            configured = [self.config.windows[n] for n in self._windows_by_service()[code]]
+            open_ = [w for w in configured if self.windows[w.number].status is WindowStatus.OPEN] or configured
+            weights = {w.number: PORTION_STEP ** w.services.index(code) for w in open_}
+            total = sum(weights.values())
+            parts = self._portions[code] = {n: weight / total for n, weight in weights.items()}
+        return parts
+
+    def _local_seconds(self) -> int:
+        """Now in the hall's local time, as seconds after midnight (worked out once per now)."""
+        if self._local_for is not self.now:
+            local = self.now.astimezone(self.config.timezone)
+            self._local_for, self._local = self.now, local
+            self._local_s = local.hour * 3600 + local.minute * 60 + local.second
+        return self._local_s
+
     def _over_closed_hours(self, service_code: str, wait: float, serving_now: bool) -> float:
         """The wait with the closed hours it runs into added; at once when it ends within the
         service's current opening range (nearly always). Where the windows serve out their
@@ -153,11 +260,7 @@ class HallEstimate(HallBase):
         serve_out = self.config.rules.serve_out
         if serve_out and serving_now:
             return wait
-        if self._local_for is not self.now:
-            local = self.now.astimezone(self.config.timezone)
-            self._local_for, self._local = self.now, local
-            self._local_s = local.hour * 3600 + local.minute * 60 + local.second
-        at = self._local_s
+        at = self._local_seconds()
         for start, end in self._spans_on(service_code, self._local.date()):
             if start <= at and (at + wait <= end or (serve_out and at < end)):
                 return wait
@@ -179,25 +282,13 @@ class HallEstimate(HallBase):
             spans = self._spans[key] = open_spans(hours, day, self.config.calendar)
         return spans
 
-    def _open_windows(self) -> dict[str, int]:
-        """How many open windows serve each service."""
-        self._check_windows_key()
-        if self._open_counts is None:
-            counts: dict[str, int] = {}
-            for number, w in self.config.windows.items():
-                if self.windows[number].status is WindowStatus.OPEN:
-                    for code in w.services:
-                        counts[code] = counts.get(code, 0) + 1
-            self._open_counts = counts
-        return self._open_counts
-
     def _check_windows_key(self) -> None:
         """Forget the figures worked out from the windows once one opened, closed or paused
         (``window_epoch``), or the config changed."""
         key = (self.window_epoch, id(self.config))
         if key != self._windows_key:
             self._serving_cache.clear()
-            self._open_counts = None
+            self._portions.clear()
             self._windows_key = key
 
     def _windows_by_service(self) -> dict[str, tuple[int, ...]]:

@@ -88,6 +88,10 @@ class Restored:
     # (service, seconds at the window) of the last earlier business day's finished tickets, in
     # the order they finished: where the service-time averages stood when today began.
     earlier_service_times: list[tuple[str, float]] = field(default_factory=list)
+    # The tickets issued on each of the last few business days before it, oldest day first, as
+    # (the start of a ten-minute spell, tickets issued in it): the hall's day shape, by which
+    # the wait estimate expects newcomers.
+    earlier_arrivals: list[list[tuple[datetime, int]]] = field(default_factory=list)
 
     @classmethod
     def empty(cls, day: date) -> Restored:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
@@ -69,6 +70,13 @@ class ServiceQueue:
                 return higher, len(self._keys[p])
             higher += len(self._keys[p])
         return higher, 0
+
+    def queued_by(self, when: datetime, lowest: Priority) -> int:
+        """Tickets in line since ``when`` or earlier, of ``lowest``'s class or a lower one: those
+        the anti-starvation rule will call before a ticket of that class (``hall_estimate``)."""
+        return sum(
+            bisect.bisect_right(keys, (when, math.inf)) for p, keys in self._keys.items() if p.rank <= lowest.rank
+        )
 
     def next_numbers(self, limit: int) -> list[str]:
         """The next few numbers of this service in call order (by class, then time in line)."""

@@ -24,6 +24,7 @@ from typing import Any
 
 import sqlite_utils
 
+from queue_server.core.estimate import EARLIER_DAYS
 from queue_server.core.feedback import FollowUp
 from queue_server.core.hall import Journal, RecentCall, Restored
 from queue_server.core.model import Event, EventKind, Fault, HallConfig, Ticket, WindowState, WindowStatus
@@ -307,6 +308,7 @@ class Store:
             finished_today=tickets("business_day = ? AND +status = 'done'", [d]),
             ended_today=tickets("business_day = ? AND status IN ('no_show', 'cancelled')", [d]),
             earlier_service_times=self._earlier_service_times(db, d),
+            earlier_arrivals=self._earlier_arrivals(db, d),
             window_services={int(n): s for n, s in json.loads(self._meta(db, "window_services") or "{}").items()},
             alerts=json.loads(self._meta(db, "alerts") or "{}"),
             recent_calls=recent,
@@ -338,6 +340,29 @@ class Store:
                 [day],
             )
         ]
+
+    @staticmethod
+    def _earlier_arrivals(db: sqlite_utils.Database, day: str) -> list[list[tuple[datetime, int]]]:
+        """The tickets issued on each of the last ``EARLIER_DAYS`` business days before ``day``,
+        oldest day first: (the start of a ten-minute spell, tickets issued in it). Counted by
+        SQLite through the day's index: a few hundred rows, not the tickets."""
+        days = [
+            r[0]
+            for r in db.execute(
+                "SELECT DISTINCT business_day FROM tickets WHERE business_day < ? ORDER BY business_day DESC LIMIT ?",
+                [day, EARLIER_DAYS],
+            )
+        ]
+        by_day: dict[str, list[tuple[datetime, int]]] = {d: [] for d in sorted(days)}
+        if days:
+            # ISO times with their UTC offset: "2026-12-02T09:4" + "0" + "+08:00" starts the spell.
+            for on_day, spell, offset, count in db.execute(
+                "SELECT business_day, substr(issued_at, 1, 15), substr(issued_at, -6), count(*) FROM tickets "
+                "WHERE business_day >= ? AND business_day < ? GROUP BY 1, 2, 3",
+                [min(days), day],
+            ):
+                by_day[on_day].append((datetime.fromisoformat(f"{spell}0{offset}"), count))
+        return list(by_day.values())
 
     @staticmethod
     def _meta(db: sqlite_utils.Database, key: str) -> str | None:
