@@ -4,7 +4,7 @@ on that history.
     .venv/bin/python bench/simulate.py                 # one sample-hall day, and a ~5,000-ticket day
     .venv/bin/python bench/simulate.py --days 30       # ... and 30 days of history, and a server on it
     .venv/bin/python bench/simulate.py --year --db year.db   # a year, kept in year.db
-    .venv/bin/python bench/simulate.py --year --skip-day --demand 1.85   # a year of ~1.2 M tickets
+    .venv/bin/python bench/simulate.py --year --skip-day --demand 1.2    # a year of ~1.2 M tickets
     .venv/bin/python bench/simulate.py --history year.db     # only the server started on it
 
 Runs on the sample hall (its config and arrival profile): (a) one weekday simulated, then the
@@ -208,7 +208,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="Write the history here and keep it (a new file).")
     parser.add_argument("--skip-day", action="store_true", help="Skip (a), the single days.")
     parser.add_argument(
-        "--demand", type=float, default=1.0, help="Scale every service's tickets for (b) (1.85: about 1.2 M a year)."
+        "--demand", type=float, default=1.0, help="Scale every service's tickets for (b) (1.2: about 1.2 M a year)."
     )
     parser.add_argument("--in-process", action="store_true", help="(b) written by this process, not a second one.")
     parser.add_argument(
