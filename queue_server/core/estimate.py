@@ -163,6 +163,6 @@ def next_call_s(free_at: list[tuple[float, float]], ahead: int, service_s: float
     heap = [(start, service_s / share) for start, share in free_at]
     heapq.heapify(heap)
     for _ in range(ahead):
-        start, step = heapq.heappop(heap)
-        heapq.heappush(heap, (start + step, step))
+        start, step = heap[0]  # the window free first takes the next ticket ahead
+        heapq.heapreplace(heap, (start + step, step))
     return heap[0][0]

@@ -13,7 +13,18 @@ from typing import Any
 
 from .errors import UnknownService, UnknownTicket, UnknownWindow
 from .journal import Journal, Restored
-from .model import Event, EventKind, HallConfig, Priority, Service, Status, Ticket, WindowState, WindowStatus
+from .model import (
+    WINDOW_CHANGES,
+    Event,
+    EventKind,
+    HallConfig,
+    Priority,
+    Service,
+    Status,
+    Ticket,
+    WindowState,
+    WindowStatus,
+)
 from .queues import ServiceQueue
 
 
@@ -77,7 +88,8 @@ class HallBase:
         copy it instead of working it out from the kind.
         """
         self.last_event_seq += 1
-        if ticket is None and window is not None:
+        changes_window = ticket is None and kind in WINDOW_CHANGES
+        if changes_window:
             self.window_epoch += 1  # a window opened, closed, paused or changed: estimates see it
         if ticket is not None:
             self.journal.tickets[ticket.id] = ticket
@@ -89,7 +101,7 @@ class HallBase:
             self.journal.windows[window] = w
             data["window_status"] = w.status.value
             data["window_ticket"] = self._ticket_at(w)
-            if ticket is None:  # a window opened, paused or closed: its services' estimates moved
+            if changes_window:  # its services' estimates moved
                 self._estimates_due.append((data, tuple(self.config.windows[window].services)))
         self.journal.events.append(
             Event(

@@ -27,6 +27,9 @@ from .hall_base import HallBase
 from .model import HallConfig, Priority, WindowStatus
 
 TOP_CLASS = max(Priority, key=lambda p: p.rank)
+# Per window serving a service: its number, its services' (code, part of their line, preferred
+# to this one), and the (code, part) of those it ranks lower.
+Layout = tuple[tuple[int, tuple[tuple[str, float, bool], ...], tuple[tuple[str, float], ...]], ...]
 
 
 class HallEstimate(HallBase):
@@ -61,13 +64,15 @@ class HallEstimate(HallBase):
         # opening ranges per day.
         self._windows_of: dict[str, tuple[int, ...]] = {}
         self._windows_of_config: HallConfig | None = None
-        self._serving_cache: dict[str, tuple[tuple[tuple[int, tuple[str, ...], int], ...], bool]] = {}
+        self._serving_cache: dict[str, tuple[Layout, bool]] = {}
         self._portions: dict[str, dict[int, float]] = {}
         self._windows_key: tuple[int, int] = (-1, -1)  # what the two above were worked out for
         self._spans: dict[tuple[str, date], Spans] = {}
         self._local_for: datetime | None = None  # the hall's local time, worked out once per now
         self._local: datetime | None = None
         self._local_s = 0
+        self._per_ticket_for: datetime | None = None  # ``_expected_per_ticket``, once per now
+        self._per_ticket: float | None = None
 
     def count_arrival(self, service_code: str, priority: Priority, now) -> None:
         self.first_issue_at = self.first_issue_at or now
@@ -103,6 +108,7 @@ class HallEstimate(HallBase):
         self._counted_at.clear()
         self.first_issue_at = None
         self._spans.clear()
+        self._per_ticket_for = None  # the day shape changed
 
     def estimate_s(self, service_code: str, ahead: int, priority: Priority = Priority.NORMAL) -> int:
         """Seconds a ticket of ``priority`` with ``ahead`` tickets of its service before it would
@@ -131,10 +137,10 @@ class HallEstimate(HallBase):
         # is served, so the rest of that visit and the tickets called first both take longer:
         # their sum over that share).
         free_at = []
-        turns = []  # per window: its services, this one's rank, the work before it turns to it, its share
+        turns = []  # per window: the services it ranks lower, the work before it turns to this one, its share
         residuals = []  # each window's visitor: when it is done
         now, active = self.now, self.active
-        for number, services, mine in serving:
+        for number, entries, lower in serving:
             start = 0.0
             # The visitor at the window still takes the rest of its service's average, and at
             # least a third of it (one past the average may well take as long again).
@@ -146,7 +152,7 @@ class HallEstimate(HallBase):
                 start = max(average - elapsed, average / 3)
             residuals.append(start)
             cut_in = first = 0.0
-            for i, code in enumerate(services):
+            for code, part, preferred in entries:
                 figures = per_code.get(code)
                 if figures is None:
                     share = avg[code]
@@ -167,8 +173,7 @@ class HallEstimate(HallBase):
                     else:
                         higher, same = queue.split_before(priority)
                         figures = per_code[code] = (taken, higher * share, (higher + same) * share, taken_same)
-                part = (self._portions.get(code) or self._parts(code)).get(number, 0.0)
-                if i < mine:  # a service this window prefers: all of its line, and its newcomers
+                if preferred:  # a service this window prefers: all of its line, and its newcomers
                     cut_in += part * (figures[0] + figures[3])
                     first += part * figures[2]
                 else:
@@ -176,7 +181,7 @@ class HallEstimate(HallBase):
                     first += part * figures[1]
             left = 1.0 - min(cut_in, MAX_CUT_IN)
             free_at.append(((start + first) / left, left))
-            turns.append((number, services, mine, start + first, left))
+            turns.append((lower, start + first, left))
         wait = next_call_s(free_at, ahead, avg[service_code])
         starving = self.config.rules.starvation_s
         if wait > 0 and now is not None:
@@ -184,10 +189,10 @@ class HallEstimate(HallBase):
             # have waited ``starvation_s`` by the time this one would be called go first.
             due = now + timedelta(seconds=wait - starving)
             later, more = [], False
-            for number, services, mine, work, left in turns:
-                for code in services[mine + 1 :]:
+            for lower, work, left in turns:
+                for code, part in lower:
                     if queues[code] and (n := queues[code].queued_by(due, priority)):
-                        work += (self._portions.get(code) or self._parts(code)).get(number, 0.0) * n * avg[code]
+                        work += part * n * avg[code]
                         more = True
                 later.append((work / left, left))
             if more:
@@ -201,19 +206,25 @@ class HallEstimate(HallBase):
             return round(wait)
         return round(self._over_closed_hours(service_code, wait, is_open))
 
-    def _serving(self, service_code: str) -> tuple[tuple[tuple[int, tuple[str, ...], int], ...], bool]:
-        """The windows the estimate counts for a service, each with its services and the rank of
-        this one among them: the open ones, or with none open all its configured windows (taken
-        as idle); and whether they are open. Kept until a window changes (``window_epoch``)."""
+    def _serving(self, service_code: str) -> tuple[Layout, bool]:
+        """The windows the estimate counts for a service: the open ones, or with none open all
+        its configured windows (taken as idle); and whether they are open. Each comes with its
+        services' parts of their lines (``_parts``) and whether it prefers them to this one,
+        and the parts of those it ranks lower. Kept until a window changes (``window_epoch``)."""
         self._check_windows_key()
         found = self._serving_cache.get(service_code)
         if found is None:
             configured = [self.config.windows[n] for n in self._windows_by_service()[service_code]]
             open_ = [w for w in configured if self.windows[w.number].status is WindowStatus.OPEN]
-            found = self._serving_cache[service_code] = (
-                tuple((w.number, tuple(w.services), w.services.index(service_code)) for w in open_ or configured),
-                bool(open_),
-            )
+            layout = []
+            for w in open_ or configured:
+                mine = w.services.index(service_code)
+                # A window outside a service's serving windows takes none of its line: left out.
+                parts = [(code, self._parts(code).get(w.number, 0.0)) for code in w.services]
+                entries = tuple((code, part, i < mine) for i, (code, part) in enumerate(parts) if part)
+                lower = tuple((code, part) for code, part in parts[mine + 1 :] if part)
+                layout.append((w.number, entries, lower))
+            found = self._serving_cache[service_code] = (tuple(layout), bool(open_))
         return found
 
     def _expected_per_ticket(self) -> float | None:
@@ -223,11 +234,16 @@ class HallEstimate(HallBase):
         shape = self.day_shape
         if shape is None or self.now is None:
             return None
-        now_s = self._local_seconds()
-        so_far = share_by(shape, now_s)
-        if so_far < MIN_DAY_SO_FAR:
-            return None
-        return (share_by(shape, now_s + RATE_AHEAD_S) - so_far) / so_far / RATE_AHEAD_S
+        if self._per_ticket_for is not self.now:  # several estimates per change, one now
+            now_s = self._local_seconds()
+            so_far = share_by(shape, now_s)
+            self._per_ticket_for = self.now
+            self._per_ticket = (
+                None
+                if so_far < MIN_DAY_SO_FAR
+                else (share_by(shape, now_s + RATE_AHEAD_S) - so_far) / so_far / RATE_AHEAD_S
+            )
+        return self._per_ticket
 
     def _parts(self, code: str) -> dict[int, float]:
         """The part of ``code``'s line (and of its newcomers) each window takes: among the

@@ -105,6 +105,19 @@ class EventKind(enum.StrEnum):
     PERSONAL_DATA_ERASED = "personal_data_erased"  # the keep_days rules applied: what, how many (no data)
 
 
+# The events that change how a window stands for the waiting lines (open or not, which services):
+# the wait estimates of its services move. A rating or an alert at a window leaves them as they were.
+WINDOW_CHANGES = frozenset(
+    {
+        EventKind.WINDOW_OPENED,
+        EventKind.WINDOW_CLOSED,
+        EventKind.WINDOW_PAUSED,
+        EventKind.WINDOW_RESUMED,
+        EventKind.WINDOW_SERVICES_CHANGED,
+    }
+)
+
+
 class WindowStatus(enum.StrEnum):
     CLOSED = "closed"  # nobody signed in
     OPEN = "open"
