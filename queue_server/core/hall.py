@@ -70,8 +70,9 @@ class HallState(HallFeedback, HallFaults, HallNotices, HallWindowServices, HallW
         self.issued_by_service = dict(restored.issued_by_service)
         self.requests = dict(restored.requests)
         # The averages go on from the last business day's (a restart forgets nothing), then today's.
-        for service, seconds in restored.earlier_service_times:
-            self._learn_sample(service, seconds)
+        for service, times in restored.earlier_service_times.items():
+            for seconds in times:
+                self._learn_sample(service, seconds)
         for t in sorted(restored.finished_today, key=lambda t: t.finished_at):
             self._learn_service_time(t)
         self.recent_calls: deque[RecentCall] = deque(restored.recent_calls, maxlen=RECENT_CALLS_KEPT)

@@ -7,6 +7,7 @@ or a failed write.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -85,9 +86,9 @@ class Restored:
     ended_today: list[Ticket] = field(default_factory=list)  # 过号 or cancelled today (done: finished_today)
     window_services: dict[int, list[str]] = field(default_factory=dict)  # 潮汐窗口, as last set
     alerts: dict[str, dict] = field(default_factory=dict)  # raised and not cleared yet (hall_watch.py)
-    # (service, seconds at the window) of the last earlier business day's finished tickets, in
-    # the order they finished: where the service-time averages stood when today began.
-    earlier_service_times: list[tuple[str, float]] = field(default_factory=list)
+    # Per service, the seconds at the window of the last earlier business day's finished
+    # tickets, in the order they finished: where the service-time averages stood when today began.
+    earlier_service_times: dict[str, Sequence[float]] = field(default_factory=dict)
     # The tickets issued on each of the last few business days before it, oldest day first, as
     # (the start of a ten-minute spell, tickets issued in it): the hall's day shape, by which
     # the wait estimate expects newcomers.

@@ -17,6 +17,7 @@ import json
 import os
 import sqlite3
 import threading
+from array import array
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ from queue_server.core.numbering import business_day
 from queue_server.store.schema import migrate
 
 ACTIVE = ("waiting", "called", "serving")
+_RESTORE_CACHE_KIB = 256  # the page cache while ``Store.restore`` reads (SQLite's default: 2 MiB)
 CALL_KINDS = (EventKind.CALLED, EventKind.RECALLED)  # the events that make the lobby's latest calls
 TICKET_COLUMNS = (
     "id business_day number prefix seq service priority status issued_at queued_since issued_by "
@@ -244,8 +246,21 @@ class Store:
     # ------------------------------------------------------------ reading
 
     def restore(self, config: HallConfig, now: datetime) -> Restored:
-        """Everything ``HallState`` needs to continue where the last process stopped."""
+        """Everything ``HallState`` needs to continue where the last process stopped.
+
+        Read with a small page cache: the earlier days' tickets (the day shape, the service
+        times) are read once, and the connection would otherwise keep a full cache of their
+        pages all day; the server started on years of history takes what it takes on none.
+        """
         db = self.writer
+        (kept,) = db.execute("PRAGMA cache_size").fetchone()
+        db.execute(f"PRAGMA cache_size = -{_RESTORE_CACHE_KIB}")
+        try:
+            return self._restore(db, config, now)
+        finally:
+            db.execute(f"PRAGMA cache_size = {kept}")
+
+    def _restore(self, db: sqlite_utils.Database, config: HallConfig, now: datetime) -> Restored:
         row = db.execute("SELECT value FROM meta WHERE key = 'business_day'").fetchone()
         day = date.fromisoformat(row[0]) if row else business_day(now, config.timezone, config.day_start)
         d = day.isoformat()
@@ -328,18 +343,21 @@ class Store:
         )
 
     @staticmethod
-    def _earlier_service_times(db: sqlite_utils.Database, day: str) -> list[tuple[str, float]]:
-        """(service, seconds at the window) of the finished tickets of the last business day
-        before ``day``, in the order they finished; found through the day's index."""
-        return [
-            (r[0], r[1])
-            for r in db.execute(
-                "SELECT service, (julianday(finished_at) - julianday(called_at)) * 86400 FROM tickets "
-                "WHERE business_day = (SELECT max(business_day) FROM tickets WHERE business_day < ?) "
-                "AND +status = 'done' AND called_at IS NOT NULL AND finished_at IS NOT NULL ORDER BY finished_at",
-                [day],
-            )
-        ]
+    def _earlier_service_times(db: sqlite_utils.Database, day: str) -> dict[str, array]:
+        """Per service, the seconds at the window of the last business day's finished tickets
+        before ``day``, in the order they finished; found through the day's index. Kept as
+        arrays: a busy day's thousands of rows would leave their objects' memory behind."""
+        times: dict[str, array] = {}
+        for service, seconds in db.execute(
+            "SELECT service, (julianday(finished_at) - julianday(called_at)) * 86400 FROM tickets "
+            "WHERE business_day = (SELECT max(business_day) FROM tickets WHERE business_day < ?) "
+            "AND +status = 'done' AND called_at IS NOT NULL AND finished_at IS NOT NULL ORDER BY finished_at",
+            [day],
+        ):
+            if (kept := times.get(service)) is None:
+                kept = times[service] = array("d")
+            kept.append(seconds)
+        return times
 
     @staticmethod
     def _earlier_arrivals(db: sqlite_utils.Database, day: str) -> list[list[tuple[datetime, int]]]:
