@@ -75,7 +75,10 @@ def test_restore_rebuilds_the_latest_calls_and_reads_kinds_back_as_enums(tmp_pat
     store.open()
     try:
         state = serve_and_rate(store)
+        (cache_size,) = store.writer.execute("PRAGMA cache_size").fetchone()
         restored = store.restore(state.config, OPENING + timedelta(minutes=11))
+        # The restore reads with a small page cache; the writer gets its own back afterwards.
+        assert store.writer.execute("PRAGMA cache_size").fetchone() == (cache_size,)
         assert [(c.number, c.window, c.call_count) for c in restored.recent_calls] == [("A001", 1, 1), ("A001", 1, 2)]
         events = store.latest_events(10)
         assert [e.kind for e in events] == [
@@ -88,6 +91,8 @@ def test_restore_rebuilds_the_latest_calls_and_reads_kinds_back_as_enums(tmp_pat
         ]
         assert all(isinstance(e.kind, EventKind) for e in events)
         assert [e.data["window_ticket"] for e in events[2:]] == ["A001", "A001", None, None]
+        # Opening a window moves its services' waits (the lobby gets them); a rating does not.
+        assert "hukou" in events[0].data["estimates"] and "estimates" not in events[5].data
     finally:
         store.close()
 
