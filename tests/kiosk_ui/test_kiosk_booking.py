@@ -203,10 +203,12 @@ def test_an_unknown_code_and_a_strange_qr_are_said_plainly(kiosk, server, tmp_pa
 
 
 def test_the_booking_screens_return_home_when_left(kiosk, server):
-    d = start(kiosk, idle_timeout_s=1)
+    # Short only for the return, below: a loaded machine may idle a second between the taps.
+    d = start(kiosk, idle_timeout_s=120, countdown_s=1)
     d.tap(d.screen().ids.booking)
     type_on_keypad(d, "ABC")
-    d.wait_until(lambda: d.app.root.current == "home", timeout=5, what="idle return")
+    d.app.idle_timeout_s = 1
+    d.wait_until(lambda: d.app.root.current == "home", timeout=20, what="idle return")
     assert d.app.root.get_screen("booking").code == ""
 
 

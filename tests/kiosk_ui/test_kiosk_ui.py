@@ -154,7 +154,8 @@ def test_server_away_then_back(kiosk, tmp_path):
 
 
 def test_idle_timeout_returns_home_and_forgets(kiosk, server):
-    d = kiosk(printer=TicketPrinter("dummy:"), idle_timeout_s=1)
+    # Short only for the return, below: a loaded machine may idle a second between the taps.
+    d = kiosk(printer=TicketPrinter("dummy:"), idle_timeout_s=120, countdown_s=1)
     d.wait_until(lambda: tiles_loaded(d), what="home tiles")
     d.tap(d.screen().ids.guides)
     d.wait_until(lambda: d.app.root.current == "guides", what="guides")
@@ -162,7 +163,8 @@ def test_idle_timeout_returns_home_and_forgets(kiosk, server):
     d.tap(guides.ids.query)
     d.type_text("社保")
     assert guides.ids.results.children
-    d.wait_until(lambda: d.app.root.current == "home", timeout=5, what="idle return")
+    d.app.idle_timeout_s = 1
+    d.wait_until(lambda: d.app.root.current == "home", timeout=20, what="idle return")
     assert guides.ids.query.text == "" and not guides.ids.results.children
 
 
