@@ -53,7 +53,8 @@ class HallBase:
     def take_journal(self, estimates: bool = True) -> Journal:
         """Hand over what the commands since the last call changed, and start a new journal.
 
-        Each event about a ticket or a window gets ``estimates`` here: what a new ticket of each
+        Each event about a ticket, and each that changes a window (``WINDOW_CHANGES``: opened,
+        closed, paused, resumed, re-assigned), gets ``estimates`` here: what a new ticket of each
         of its services would wait now, for the lobby screen. They are worked out once per
         service for the whole journal (a batch of fifty tickets, one estimate) from the state the
         batch left. Without ``estimates`` (a dropped batch, a simulation nobody watches) they
