@@ -80,6 +80,11 @@ def _seconds(t: time) -> float:
     return 24 * 3600.0 if t == time.max else t.hour * 3600 + t.minute * 60 + t.second
 
 
+def seconds_after_midnight(local: datetime) -> int:
+    """Whole seconds of ``local`` after its midnight (the opening hours' and day shape's clock)."""
+    return local.hour * 3600 + local.minute * 60 + local.second
+
+
 Spans = tuple[tuple[float, float], ...]  # a day's opening ranges, in seconds after midnight
 
 
@@ -99,7 +104,7 @@ def over_closed_hours(
     day: date = local.date()
     # Worked in seconds of wall-clock time after local midnight (as the opening hours are).
     now_s = local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
-    at = float(local.hour * 3600 + local.minute * 60 + local.second)
+    at = float(seconds_after_midnight(local))
     for offset in range(days_ahead + 1):
         for start, end in spans_on(day):
             if end <= at:

@@ -89,7 +89,7 @@ class HallBase:
         copy it instead of working it out from the kind.
         """
         self.last_event_seq += 1
-        changes_window = ticket is None and kind in WINDOW_CHANGES
+        changes_window = kind in WINDOW_CHANGES  # never about a ticket
         if changes_window:
             self.window_epoch += 1  # a window opened, closed, paused or changed: estimates see it
         if ticket is not None:

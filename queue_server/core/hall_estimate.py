@@ -21,10 +21,11 @@ from .estimate import (
     next_call_s,
     open_spans,
     over_closed_hours,
+    seconds_after_midnight,
     share_by,
 )
 from .hall_base import HallBase
-from .model import HallConfig, Priority, WindowStatus
+from .model import HallConfig, Priority, Window, WindowStatus
 
 TOP_CLASS = max(Priority, key=lambda p: p.rank)
 # Per window serving a service: its number, its services' (code, part of their line, preferred
@@ -97,7 +98,7 @@ class HallEstimate(HallBase):
 
     def _slot(self, at: datetime) -> int:
         local = at.astimezone(self.config.timezone)
-        return min(SLOTS - 1, (local.hour * 3600 + local.minute * 60 + local.second) // SLOT_S)
+        return min(SLOTS - 1, seconds_after_midnight(local) // SLOT_S)
 
     def forget_arrivals(self) -> None:
         """The day is over: its arrivals go into the day shape, and today's counts start afresh."""
@@ -207,25 +208,31 @@ class HallEstimate(HallBase):
         return round(self._over_closed_hours(service_code, wait, is_open))
 
     def _serving(self, service_code: str) -> tuple[Layout, bool]:
-        """The windows the estimate counts for a service: the open ones, or with none open all
-        its configured windows (taken as idle); and whether they are open. Each comes with its
-        services' parts of their lines (``_parts``) and whether it prefers them to this one,
-        and the parts of those it ranks lower. Kept until a window changes (``window_epoch``)."""
+        """The windows the estimate counts for a service (``_counted_windows``) and whether they
+        are open. Each comes with its services' parts of their lines (``_parts``) and whether it
+        prefers them to this one, and the parts of those it ranks lower. Kept until a window
+        changes (``window_epoch``)."""
         self._check_windows_key()
         found = self._serving_cache.get(service_code)
         if found is None:
-            configured = [self.config.windows[n] for n in self._windows_by_service()[service_code]]
-            open_ = [w for w in configured if self.windows[w.number].status is WindowStatus.OPEN]
+            windows, is_open = self._counted_windows(service_code)
             layout = []
-            for w in open_ or configured:
+            for w in windows:
                 mine = w.services.index(service_code)
                 # A window outside a service's serving windows takes none of its line: left out.
                 parts = [(code, self._parts(code).get(w.number, 0.0)) for code in w.services]
                 entries = tuple((code, part, i < mine) for i, (code, part) in enumerate(parts) if part)
                 lower = tuple((code, part) for code, part in parts[mine + 1 :] if part)
                 layout.append((w.number, entries, lower))
-            found = self._serving_cache[service_code] = (tuple(layout), bool(open_))
+            found = self._serving_cache[service_code] = (tuple(layout), is_open)
         return found
+
+    def _counted_windows(self, code: str) -> tuple[list[Window], bool]:
+        """The windows serving ``code`` that the estimate counts: the open ones, or with none
+        open all of them (taken as idle); and whether they are open."""
+        configured = [self.config.windows[n] for n in self._windows_by_service()[code]]
+        open_ = [w for w in configured if self.windows[w.number].status is WindowStatus.OPEN]
+        return open_ or configured, bool(open_)
 
     def _expected_per_ticket(self) -> float | None:
         """What one of today's tickets of a service says of its newcomers per second over the
@@ -253,9 +260,7 @@ class HallEstimate(HallBase):
         until a window changes (``_serving``, called first, checks)."""
         parts = self._portions.get(code)
         if parts is None:
-            configured = [self.config.windows[n] for n in self._windows_by_service()[code]]
-            open_ = [w for w in configured if self.windows[w.number].status is WindowStatus.OPEN] or configured
-            weights = {w.number: PORTION_STEP ** w.services.index(code) for w in open_}
+            weights = {w.number: PORTION_STEP ** w.services.index(code) for w in self._counted_windows(code)[0]}
             total = sum(weights.values())
             parts = self._portions[code] = {n: weight / total for n, weight in weights.items()}
         return parts
@@ -265,7 +270,7 @@ class HallEstimate(HallBase):
         if self._local_for is not self.now:
             local = self.now.astimezone(self.config.timezone)
             self._local_for, self._local = self.now, local
-            self._local_s = local.hour * 3600 + local.minute * 60 + local.second
+            self._local_s = seconds_after_midnight(local)
         return self._local_s
 
     def _over_closed_hours(self, service_code: str, wait: float, serving_now: bool) -> float:
